@@ -1,0 +1,2 @@
+// Benchmarks: see README.
+ print("no benchmarks yet")

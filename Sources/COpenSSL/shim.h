@@ -1,0 +1,15 @@
+#ifndef TGFLOW_COPENSSL_SHIM_H
+#define TGFLOW_COPENSSL_SHIM_H
+#include <openssl/evp.h>
+#include <openssl/bn.h>
+#include <openssl/rsa.h>
+#include <openssl/pem.h>
+#include <openssl/sha.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <openssl/err.h>
+#include <openssl/crypto.h>
+#include <openssl/core_names.h>
+#include <openssl/param_build.h>
+#include <openssl/aes.h>
+#endif

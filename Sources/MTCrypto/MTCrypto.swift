@@ -1,0 +1,1 @@
+// MTCrypto module: see DESIGN.md for its place in the layers.

@@ -1,0 +1,1 @@
+// MTNetwork module: see DESIGN.md for its place in the layers.

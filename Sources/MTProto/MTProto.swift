@@ -1,0 +1,1 @@
+// MTProto module: see DESIGN.md for its place in the layers.

@@ -1,0 +1,1 @@
+// SessionStore module: see DESIGN.md for its place in the layers.

@@ -1,0 +1,1 @@
+// TGClient module: see DESIGN.md for its place in the layers.

@@ -1,0 +1,1 @@
+// TL module: see DESIGN.md for its place in the layers.

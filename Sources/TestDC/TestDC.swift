@@ -1,0 +1,1 @@
+// TestDC module: see DESIGN.md for its place in the layers.

@@ -1,0 +1,1 @@
+// Workflow module: see DESIGN.md for its place in the layers.

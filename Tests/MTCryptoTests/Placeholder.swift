@@ -1,0 +1,2 @@
+// Tests for this module live here.
+import XCTest
