@@ -49,8 +49,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        // Benchmarks: run with `swift run -c release tgflow-bench …` (see README).
-        .executableTarget(name: "tgflow-bench", dependencies: ["TL", "MTCrypto", "MTProto"], path: "Benchmarks"),
+        // Benchmarks (not tests): `swift run -c release NAME`, each printed beside its
+        // Python peer's figure from the same run (see README "Benchmarks").
+        .executableTarget(name: "tl-bench", dependencies: ["TL"], path: "Benchmarks/TLBench"),
+        .executableTarget(name: "crypto-bench", dependencies: ["MTCrypto"], path: "Benchmarks/CryptoBench"),
+        .executableTarget(name: "mtproto-bench", dependencies: ["MTNetwork", "TestDC"], path: "Benchmarks/MTProtoBench"),
+        .executableTarget(name: "login-bench", dependencies: ["TGClient", "SessionStore", "TestDC"], path: "Benchmarks/LoginBench"),
 
         // Unit tests mirror the modules; IntegrationTests start the test server and Python peers.
         .testTarget(name: "TLTests", dependencies: ["TL"], resources: [.copy("Fixtures")]),

@@ -8,6 +8,6 @@ struct TGFlow: AsyncParsableCommand {
         commandName: "tgflow",
         abstract: "Run declarative YAML workflows against Telegram.",
         version: TGFlowVersion.description,
-        subcommands: [TLCommand.self]
+        subcommands: [RunCommand.self, ValidateCommand.self, PlanCommand.self, RunsCommand.self, TestDCCommand.self, SessionCommand.self, TLCommand.self]
     )
 }

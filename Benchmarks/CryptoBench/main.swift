@@ -1,0 +1,2 @@
+// CryptoBench: see README "Benchmarks".
+print("not written yet")

@@ -1,0 +1,2 @@
+// LoginBench: see README "Benchmarks".
+print("not written yet")

@@ -1,0 +1,2 @@
+// MTProtoBench: see README "Benchmarks".
+print("not written yet")

@@ -1,0 +1,2 @@
+// TLBench: see README "Benchmarks".
+print("not written yet")

@@ -1,2 +1,0 @@
-// Benchmarks: see README.
- print("no benchmarks yet")
