@@ -135,6 +135,7 @@ extension TLSchema {
                 if case .trueFlag = p.node { continue }
             }
             guard let v = o.fields[p.name] else {
+                try checkUnknownFields(o, index: index)  // a misspelt name is the likelier cause
                 throw TLError(.missingField(name: p.name, type: p.typeText))
             }
             if p.flagSlot < 0 { matched += 1 }
