@@ -196,6 +196,14 @@ extension TLSchema {
 extension Node {
     var isInt128: Bool { if case .int128 = self { return true } else { return false } }
     var isBytes: Bool { if case .bytes = self { return true } else { return false } }
+    /// A TL `string`, or a vector of them.
+    var holdsText: Bool {
+        switch self {
+        case .string: return true
+        case let .vector(element, _): return element.holdsText
+        default: return false
+        }
+    }
 }
 
 extension TLValue {

@@ -40,11 +40,27 @@ extension TLSchema {
         }
     }
 
-    /// JSON for an object: `_` and its fields.
+    /// JSON for an object: `_` and its fields. Bytes in a TL `string` field (MTProto's
+    /// `pq`, which is not text) print as `{"base64": "…"}` so they read back as bytes.
     public func json(from object: TLObject) -> JSONValue {
         var out: [String: JSONValue] = ["_": .string(object.name)]
-        for (key, v) in object.fields { out[key] = json(from: v) }
+        let params = indexByName[object.name].map { compiled[$0].params } ?? []
+        for (key, v) in object.fields {
+            if let p = params.first(where: { $0.name == key }), p.node.holdsText {
+                out[key] = textJSON(v)
+            } else {
+                out[key] = json(from: v)
+            }
+        }
         return .object(out)
+    }
+
+    private func textJSON(_ value: TLValue) -> JSONValue {
+        switch value {
+        case let .bytes(b): return .object(["base64": .string(Base64.encode(b))])
+        case let .vector(items): return .array(items.map(textJSON))
+        default: return json(from: value)
+        }
     }
 
     private func typeOfCombinator(_ name: String) -> Node? {
