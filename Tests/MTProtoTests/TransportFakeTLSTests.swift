@@ -5,7 +5,7 @@ import MTCrypto
 /// The fake-TLS ClientHello checked against the construction in Telegram's MTProxy
 /// documentation, read with a parser written here (not the detector's), and the ServerHello check.
 final class TransportFakeTLSTests: XCTestCase {
-    private let key = [UInt8](hex: "0123456789abcdef0123456789abcdef")
+    private let key = [UInt8](transportHex: "0123456789abcdef0123456789abcdef")
     private let domain = "www.example.com"
 
     func testClientHelloFollowsTheDocumentedConstruction() throws {

@@ -7,12 +7,12 @@ final class TransportMTProxySecretTests: XCTestCase {
     func testHexForms() throws {
         let plain = try MTProxySecret(parsing: keyHex)
         XCTAssertEqual(plain.kind, .plain)
-        XCTAssertEqual(plain.key, [UInt8](hex: keyHex))
+        XCTAssertEqual(plain.key, [UInt8](transportHex: keyHex))
         XCTAssertEqual(try MTProxySecret(parsing: "dd" + keyHex.uppercased()).kind, .paddedIntermediate)
-        let tls = try MTProxySecret(parsing: "ee" + keyHex + Array("google.com".utf8).hex)
+        let tls = try MTProxySecret(parsing: "ee" + keyHex + Array("google.com".utf8).transportHex)
         XCTAssertEqual(tls.kind, .fakeTLS(domain: "google.com"))
-        XCTAssertEqual(tls.hex, "ee" + keyHex + Array("google.com".utf8).hex)
-        XCTAssertEqual(tls.key, [UInt8](hex: keyHex))
+        XCTAssertEqual(tls.hex, "ee" + keyHex + Array("google.com".utf8).transportHex)
+        XCTAssertEqual(tls.key, [UInt8](transportHex: keyHex))
     }
 
     func testBase64URLForm() throws {
@@ -25,7 +25,7 @@ final class TransportMTProxySecretTests: XCTestCase {
     }
 
     func testInvalidSecrets() {
-        for text in ["", "0011", keyHex + "00", "ee" + keyHex, "dd" + keyHex + "00", "zz" + keyHex, "ee" + keyHex + Array("bad domain!".utf8).hex] {
+        for text in ["", "0011", keyHex + "00", "ee" + keyHex, "dd" + keyHex + "00", "zz" + keyHex, "ee" + keyHex + Array("bad domain!".utf8).transportHex] {
             XCTAssertThrowsError(try MTProxySecret(parsing: text), text) {
                 guard case TransportError.invalidMTProxySecret = $0 else { return XCTFail("\($0)") }
             }
@@ -33,7 +33,7 @@ final class TransportMTProxySecretTests: XCTestCase {
     }
 
     func testDescriptionHidesTheKey() throws {
-        let secret = try MTProxySecret(parsing: "ee" + keyHex + Array("example.com".utf8).hex)
+        let secret = try MTProxySecret(parsing: "ee" + keyHex + Array("example.com".utf8).transportHex)
         for text in [secret.description, secret.debugDescription, "\(secret)", String(reflecting: secret)] {
             XCTAssertFalse(text.contains(keyHex), text)
             XCTAssertFalse(text.contains("00112233"), text)
@@ -46,7 +46,7 @@ final class TransportMTProxySecretTests: XCTestCase {
         XCTAssertEqual(tg.server, "proxy.example.org")
         XCTAssertEqual(tg.port, 443)
         XCTAssertEqual(tg.secret.kind, .paddedIntermediate)
-        let web = try MTProxyLink(parsing: "https://t.me/proxy?server=1.2.3.4&port=8443&secret=ee\(keyHex)\(Array("a.com".utf8).hex)")
+        let web = try MTProxyLink(parsing: "https://t.me/proxy?server=1.2.3.4&port=8443&secret=ee\(keyHex)\(Array("a.com".utf8).transportHex)")
         XCTAssertEqual(web.server, "1.2.3.4")
         XCTAssertEqual(web.port, 8443)
         XCTAssertEqual(web.secret.domain, "a.com")

@@ -4,7 +4,7 @@ import XCTest
 /// Client codec ↔ server detector for every transport, plain, obfuscated2 and through MTProxy
 /// secrets of each kind, with bytes delivered in small and large pieces.
 final class TransportRoundTripTests: XCTestCase {
-    private let key = [UInt8](hex: "00112233445566778899aabbccddeeff")
+    private let key = [UInt8](transportHex: "00112233445566778899aabbccddeeff")
 
     /// Client → detector → server codec and back; `clientOpening` is what precedes the codec's
     /// own handshake (the fake-TLS greeting is driven separately).
@@ -82,13 +82,13 @@ final class TransportRoundTripTests: XCTestCase {
     }
 
     func testMTProxyDDSecret() throws {
-        let secret = try MTProxySecret(parsing: "dd" + key.hex)
+        let secret = try MTProxySecret(parsing: "dd" + key.transportHex)
         try roundTrip(.paddedIntermediate, obfuscation: Obfuscation(mtproxy: secret, dcID: 2), secret: secret, step: 1)
         try roundTrip(.paddedIntermediate, obfuscation: Obfuscation(mtproxy: secret, dcID: 2), secret: secret, step: 1 << 20)
     }
 
     func testMTProxyDDSecretRefusesOtherTags() throws {
-        let secret = try MTProxySecret(parsing: "dd" + key.hex)
+        let secret = try MTProxySecret(parsing: "dd" + key.transportHex)
         var client = TransportCodec(protocol: .abridged, role: .client, obfuscation: Obfuscation(mtproxy: secret, dcID: 2))
         var detector = ServerTransportDetector(mtproxySecret: secret)
         XCTAssertThrowsError(try detector.feed(client.handshake())) {

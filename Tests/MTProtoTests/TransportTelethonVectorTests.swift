@@ -21,25 +21,25 @@ final class TransportTelethonVectorTests: XCTestCase {
 
     func testClientEncodesExactlyAsTelethon() throws {
         for vector in telethonTransportVectors {
-            let random = RandomSource.replaying(vector.randomChunks.map { [UInt8](hex: $0) })
+            let random = RandomSource.replaying(vector.randomChunks.map { [UInt8](transportHex: $0) })
             var codec = TransportCodec(protocol: vector.transport, role: .client, obfuscation: try obfuscation(for: vector), random: random)
             var written = codec.handshake()
-            for packet in vector.packets { written += codec.encode([UInt8](hex: packet)) }
-            XCTAssertEqual(written.hex, vector.clientStream, vector.name)
+            for packet in vector.packets { written += codec.encode([UInt8](transportHex: packet)) }
+            XCTAssertEqual(written.transportHex, vector.clientStream, vector.name)
         }
     }
 
     func testClientDecodesTelethonFramedServerStream() throws {
         for vector in telethonTransportVectors {
-            let random = RandomSource.replaying(vector.randomChunks.map { [UInt8](hex: $0) })
+            let random = RandomSource.replaying(vector.randomChunks.map { [UInt8](transportHex: $0) })
             var codec = TransportCodec(protocol: vector.transport, role: .client, obfuscation: try obfuscation(for: vector), random: random)
             _ = codec.handshake()
             for step in [1, 7, 100_000] {
                 var copy = TransportCodec(protocol: vector.transport, role: .client, obfuscation: try obfuscation(for: vector),
-                                          random: .replaying(vector.randomChunks.map { [UInt8](hex: $0) }))
+                                          random: .replaying(vector.randomChunks.map { [UInt8](transportHex: $0) }))
                 _ = copy.handshake()
-                let events = try feedInPieces(&copy, [UInt8](hex: vector.serverStream), step: step)
-                XCTAssertEqual(events, vector.packets.map { .packet([UInt8](hex: $0)) }, "\(vector.name), pieces of \(step)")
+                let events = try feedInPieces(&copy, [UInt8](transportHex: vector.serverStream), step: step)
+                XCTAssertEqual(events, vector.packets.map { .packet([UInt8](transportHex: $0)) }, "\(vector.name), pieces of \(step)")
             }
         }
     }
@@ -48,7 +48,7 @@ final class TransportTelethonVectorTests: XCTestCase {
         for vector in telethonTransportVectors {
             let secret = vector.obfuscation == "mtproxy" ? try MTProxySecret(parsing: vector.secretHex) : nil
             var detector = ServerTransportDetector(mtproxySecret: secret)
-            let stream = [UInt8](hex: vector.clientStream)
+            let stream = [UInt8](transportHex: vector.clientStream)
             var detected: (TransportCodec, leftover: [UInt8])?
             var offset = 0
             while detected == nil, offset < stream.count {
@@ -59,7 +59,7 @@ final class TransportTelethonVectorTests: XCTestCase {
             XCTAssertEqual(codec.transportProtocol, vector.transport, vector.name)
             if vector.obfuscation == "mtproxy" { XCTAssertEqual(codec.headerDCID, vector.dcID, vector.name) }
             let events = try codec.feed(leftover + Array(stream[offset...]))
-            XCTAssertEqual(events, vector.packets.map { .packet([UInt8](hex: $0)) }, vector.name)
+            XCTAssertEqual(events, vector.packets.map { .packet([UInt8](transportHex: $0)) }, vector.name)
         }
     }
 }

@@ -3,7 +3,7 @@ import XCTest
 
 extension Array where Element == UInt8 {
     /// Bytes from hex (test fixtures only; malformed hex fails the test).
-    init(hex: String) {
+    init(transportHex hex: String) {
         var out: [UInt8] = []
         var chars = Array(hex.utf8)[...]
         while chars.count >= 2 {
@@ -15,7 +15,7 @@ extension Array where Element == UInt8 {
         self = out
     }
 
-    var hex: String { map { String(format: "%02x", $0) }.joined() }
+    var transportHex: String { map { String(format: "%02x", $0) }.joined() }
 }
 
 /// Packets as a transport carries them: multiples of 4 bytes, varied sizes around the
