@@ -97,7 +97,7 @@ public struct ClientAuthKeyExchange {
                 try checkNonces(&r, nonce: dh.nonce, serverNonce: dh.serverNonce)
                 let hash = try r.int128()
                 let number = id == Wire.dhGenOK ? 1 : id == Wire.dhGenRetry ? 2 : 3
-                guard hash == AuthKeyMath.newNonceHash(newNonce: dh.newNonce, authKey: dh.authKey, number: number) else {
+                guard hash == AuthKeyMath.newNonceHash(newNonce: dh.newNonce, authKey: dh.authKey, number: UInt8(number)) else {
                     throw AuthKeyExchangeError.newNonceHashMismatch(number: number)
                 }
                 switch number {
