@@ -84,7 +84,7 @@ public struct ServerAuthKeyExchange {
                 do { try DHValidation.checkDHValue(inner.gB, prime: dhPrime) } catch {
                     throw AuthKeyExchangeError.dhValueOutOfRange(name: "g_b", reason: String(describing: error))
                 }
-                let authKey = try AuthKey(try BigNum.modPow(base: inner.gB, exponent: a, modulus: dhPrime, constantTime: true))
+                let authKey = try AuthKey(BigNum.modPow(base: inner.gB, exponent: a, modulus: dhPrime, constantTime: true))
                 if retriesGiven < demandRetries {
                     retriesGiven += 1
                     state = current
@@ -130,7 +130,7 @@ public struct ServerAuthKeyExchange {
         var gA: [UInt8] = []
         repeat {
             a = SecureRandom.bytes(256)
-            gA = try BigNum.modPow(base: [UInt8(g)], exponent: a, modulus: dhPrime, constantTime: true)
+            gA = BigNum.modPow(base: bigEndianBytes(UInt64(max(g, 2))), exponent: a, modulus: dhPrime, constantTime: true)
         } while (try? DHValidation.checkDHValue(gA, prime: dhPrime)) == nil
         var inner = ServerDHInnerData(nonce: nonce, serverNonce: serverNonce, g: Int32(g), dhPrime: dhPrime, gA: gA,
                                       serverTime: Int32(truncatingIfNeeded: Int(now.timeIntervalSince1970)))
