@@ -84,7 +84,6 @@ public enum RPCFailure: Error, Equatable, Sendable, CustomStringConvertible {
         case .phoneMigrate, .userMigrate: return 303
         case .floodWait: return 420
         case .sessionPasswordNeeded, .authKeyUnregistered: return 401
-        case .notImplemented: return 501
         case .custom(let code, _): return code
         default: return 400
         }
@@ -126,7 +125,7 @@ public enum RPCFailure: Error, Equatable, Sendable, CustomStringConvertible {
         case .authBytesInvalid: return "AUTH_BYTES_INVALID"
         case .dcIDInvalid: return "DC_ID_INVALID"
         case .botMethodInvalid: return "BOT_METHOD_INVALID"
-        case .notImplemented(let m): return "METHOD_NOT_IMPLEMENTED_BY_TEST_SERVER: \(m)"
+        case .notImplemented(let m): return "METHOD_NOT_IMPLEMENTED_BY_TESTDC: \(m)"
         case .inputMethodInvalid: return "INPUT_METHOD_INVALID"
         case .inputRequestInvalid: return "INPUT_REQUEST_INVALID"
         case .custom(_, let m): return m
