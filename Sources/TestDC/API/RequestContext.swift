@@ -31,7 +31,7 @@ public struct RequestContext: Sendable {
 }
 
 /// One API method of the test server: parameters in, a TL value (the method's result type) or an RPC error out.
-public typealias APIHandler = @Sendable (TLObject, RequestContext) throws -> TLValue
+public typealias APIHandler = (TLObject, RequestContext) throws -> TLValue
 
 // MARK: - Reading parameters
 

@@ -49,8 +49,11 @@ public final class TestDCServer: @unchecked Sendable {
                 let port = options.port == 0 ? 0 : options.port + n - 1
                 let listener: MTListener
                 do {
+                    let proxied = options.mtproxySecret != nil
                     listener = try await MTListener.bind(host: options.host, port: port, mtproxySecret: options.mtproxySecret) { connection in
-                        guard let context = box.context(n) else { await connection.close(); return }
+                        // An MTProxy forwards to the DC the client names in its header; a DC serves itself.
+                        let wanted = proxied ? connection.headerDCID.map { abs($0) % 10_000 } ?? n : n
+                        guard let context = box.context(wanted) ?? box.context(n) else { await connection.close(); return }
                         await serve(connection, context: context)
                     }
                 } catch {
@@ -115,11 +118,13 @@ public final class TestDCServer: @unchecked Sendable {
                     case .send(let bytes):
                         try await connection.send(bytes)
                     case .transportError(let code):
-                        try await connection.send(withUnsafeBytes(of: code.littleEndian) { Array($0) })
+                        await connection.sendTransportError(code)
+                        return
                     case .delay(let ms):
                         try await Task.sleep(nanoseconds: UInt64(ms) * 1_000_000)
-                    case .sendHalfAndClose(let bytes):
-                        try await connection.sendTruncated(bytes)
+                    case .sendHalfAndClose:
+                        // MTServerConnection offers no raw write, so the frame cannot be cut in half here:
+                        // the connection closes without the answer (the client sees a reset mid-request).
                         break packets
                     case .close:
                         break packets
