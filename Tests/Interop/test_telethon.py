@@ -13,7 +13,7 @@ import pytest
 from telethon import errors, functions, types
 from telethon.network import connection as conns
 
-from testdc import TestDC, start_pproxy
+from testdc import DCServer, start_pproxy
 
 MTPROXY_SECRET = "dd" + "00112233445566778899aabbccddeeff"
 BOT_TOKEN = "4242001:AAF-testdc-bot-token-for-interop"
@@ -51,7 +51,7 @@ async def login_with_code(dc, client, number):
     return sent
 
 
-async def scenario(dc: TestDC, name: str, index: int, workdir: pathlib.Path, kwargs: dict):
+async def scenario(dc: DCServer, name: str, index: int, workdir: pathlib.Path, kwargs: dict):
     """The whole acceptance story for one transport; returns the steps it completed."""
     steps = []
     s1 = str(workdir / f"{name}-main")
@@ -161,8 +161,8 @@ async def scenario(dc: TestDC, name: str, index: int, workdir: pathlib.Path, kwa
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory):
     base = tmp_path_factory.mktemp("interop")
-    plain = TestDC(base / "plain", config=server_config())
-    proxied = TestDC(base / "mtproxy", config=server_config(), mtproxy_secret=MTPROXY_SECRET)
+    plain = DCServer(base / "plain", config=server_config())
+    proxied = DCServer(base / "mtproxy", config=server_config(), mtproxy_secret=MTPROXY_SECRET)
     socks, socks_port = start_pproxy(SOCKS_USER, SOCKS_PASS)
     try:
         async def run_all():

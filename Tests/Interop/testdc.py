@@ -16,7 +16,7 @@ API_ID = 12345
 API_HASH = "0123456789abcdef0123456789abcdef"
 
 
-class TestDC:
+class DCServer:
     """One running `tgflow testdc` process with its info file and code log."""
 
     def __init__(self, workdir: pathlib.Path, config: dict | None = None, mtproxy_secret: str | None = None, state: bool = False):
@@ -53,6 +53,7 @@ class TestDC:
         self.ports = {dc["id"]: dc["port"] for dc in self.info["dcs"]}
         # Each server gets its own client class, because Telethon caches help.getConfig per class.
         self.client_class = type("Client", (TelegramClient,), {"_config": None, "_cdn_config": None})
+        self.trust_key()
 
     def stop(self):
         if self.proc.poll() is None:
@@ -65,12 +66,10 @@ class TestDC:
         self.stderr.close()
 
     def trust_key(self):
-        """Makes Telethon accept this server's RSA key (and only it)."""
-        telethon.crypto.rsa._server_keys.clear()
+        """Makes Telethon accept this server's RSA key (Telethon keeps one process-wide list)."""
         telethon.crypto.rsa.add_key(self.info["rsa_public_key"], old=False)
 
     def client(self, session, dc=1, **kwargs) -> TelegramClient:
-        self.trust_key()
         kwargs.setdefault("receive_updates", False)
         client = self.client_class(session, API_ID, API_HASH, **kwargs)
         client.session.set_dc(dc, "127.0.0.1", self.ports[dc])
