@@ -33,6 +33,7 @@ public struct ServerSession {
     private var pendingAcks: [Int64] = []
     private var received = MessageIDWindow()
     private var contentCount: Int32 = 0
+    private var announceSession = false
 
     public init(authKey: AuthKey, serverSalt: Int64, clock: MessageIDClock = MessageIDClock(role: .server)) {
         self.authKey = authKey
@@ -48,7 +49,7 @@ public struct ServerSession {
             let message = try EncryptedMessage.unpack(packet, authKey: authKey, x: 0)
             guard message.msgID & 3 == 0 else { throw SessionError.messageIDNotDivisibleBy4(message.msgID) }
             if message.sessionID != sessionID {
-                startSession(message.sessionID, firstMsgID: message.msgID)
+                startSession(message.sessionID)
                 events.append(.newSession(sessionID: message.sessionID))
             }
             let skew = Int(message.msgID >> 32) - clock.serverTime(now: now)
@@ -63,6 +64,13 @@ public struct ServerSession {
                 return events
             }
             guard received.insert(message.msgID) else { throw SessionError.duplicateMessageID(message.msgID) }
+            if announceSession {
+                // Announced with the first message the session accepts, as Telegram does.
+                announceSession = false
+                var w = WireWriter()
+                w.uint32(Wire.newSessionCreated); w.int64(message.msgID); w.int64(SecureRandom.int64()); w.int64(serverSalt)
+                outgoing.append((w.bytes, true, false))
+            }
             let outer = InnerMessage(msgID: message.msgID, seqNo: message.seqNo, body: message.body)
             for m in try MessageContainer.unpack(outer) {
                 if m.msgID != outer.msgID {
@@ -130,15 +138,13 @@ public struct ServerSession {
 
     // MARK: - Private
 
-    private mutating func startSession(_ id: Int64, firstMsgID: Int64) {
+    private mutating func startSession(_ id: Int64) {
         sessionID = id
         contentCount = 0
         pendingAcks.removeAll()
         received.removeAll()
         outgoing.removeAll()
-        var w = WireWriter()
-        w.uint32(Wire.newSessionCreated); w.int64(firstMsgID); w.int64(SecureRandom.int64()); w.int64(serverSalt)
-        outgoing.append((w.bytes, true, false))
+        announceSession = true
     }
 
     private mutating func nextSeqNo(_ contentRelated: Bool) -> Int32 {
