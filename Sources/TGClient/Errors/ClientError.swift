@@ -4,8 +4,6 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
     case notAuthorized
     /// `signIn(code:)` or `signUp` was called without a code request in this session.
     case noPendingLogin
-    /// A flood-wait deadline recorded earlier has not passed (the call was not sent).
-    case floodWaitPending(method: String, seconds: Int)
     /// The method name is not in the TL schema; `suggestions` are the closest names.
     case unknownMethod(String, suggestions: [String])
     /// The parameters do not fit the method's schema.
@@ -26,14 +24,11 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
     case noPasswordSet
     /// A 2FA change needs the current password.
     case currentPasswordRequired
-    /// The account has 2FA, so a bot/QR/other step needs `signIn(password:)`; kept for symmetry.
-    case signUpNeedsTerms
 
     public var description: String {
         switch self {
         case .notAuthorized: return "this session is not logged in: log in first"
         case .noPendingLogin: return "no login code was requested with this session: call sendCodeRequest first"
-        case let .floodWaitPending(method, s): return "\(method) is under a flood wait for \(s) more seconds: wait, do not retry sooner"
         case let .unknownMethod(name, suggestions):
             return "unknown Telegram method '\(name)'" + (suggestions.isEmpty ? "" : "; did you mean \(suggestions.joined(separator: ", "))?")
         case let .invalidParameters(method, reason): return "bad parameters for \(method): \(reason)"
@@ -45,7 +40,6 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
         case .qrLoginExpired: return "the QR login token was not accepted in time: try again"
         case .noPasswordSet: return "the account has no 2FA password"
         case .currentPasswordRequired: return "the account has a 2FA password: give the current password"
-        case .signUpNeedsTerms: return "sign-up requires accepting Telegram's terms of service"
         }
     }
 }
