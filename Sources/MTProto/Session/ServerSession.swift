@@ -25,7 +25,8 @@ public struct ServerSession {
     public var serverSalt: Int64
     /// The client's session id (nil until its first valid message).
     public private(set) var sessionID: Int64?
-    public private(set) var clock: MessageIDClock
+    /// The server's clock; set its offset to simulate a server whose time differs.
+    public var clock: MessageIDClock
     /// Packets and messages dropped by the checks.
     public private(set) var rejectedPackets = 0
 

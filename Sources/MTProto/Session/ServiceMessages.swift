@@ -39,23 +39,26 @@ public enum ServiceMessages {
 }
 
 /// The recently received message ids, to drop duplicates and replays. Holds the last
-/// `capacity` ids; an id older than all of them is refused once the window is full.
+/// `capacity` ids; once an id has been forgotten, nothing at or below it is accepted
+/// (it could be a replay we can no longer recognise).
 struct MessageIDWindow {
     let capacity: Int
     private var ids = Set<Int64>()
     private var order: [Int64] = []
     private var head = 0
+    private var floor = Int64.min
 
     init(capacity: Int = 1024) { self.capacity = capacity }
 
     func contains(_ id: Int64) -> Bool { ids.contains(id) }
 
-    /// Records `id`; false if it was seen before or is older than the whole full window.
+    /// Records `id`; false if it was seen before or is older than what the window forgot.
     mutating func insert(_ id: Int64) -> Bool {
-        if ids.contains(id) { return false }
+        guard id > floor, !ids.contains(id) else { return false }
         if order.count == capacity {
-            if let oldest = ids.min(), id < oldest { return false }
-            ids.remove(order[head])
+            let evicted = order[head]
+            ids.remove(evicted)
+            floor = max(floor, evicted)
             order[head] = id
             head = (head + 1) % capacity
         } else {
@@ -65,5 +68,5 @@ struct MessageIDWindow {
         return true
     }
 
-    mutating func removeAll() { ids.removeAll(); order.removeAll(); head = 0 }
+    mutating func removeAll() { ids.removeAll(); order.removeAll(); head = 0; floor = .min }
 }
