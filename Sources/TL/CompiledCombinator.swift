@@ -1,0 +1,108 @@
+/// A type expression resolved against the schema, so the codec switches on
+/// small integers instead of looking names up.
+indirect enum Node: Sendable {
+    case int, long, double, int128, int256, string, bytes, bool, trueFlag, nat
+    case vector(Node, boxed: Bool)
+    /// A boxed type, by its index in `TLSchema.typeNames`.
+    case boxed(Int32)
+    /// A bare constructor, by its index in `TLSchema.combinators`.
+    case bare(Int)
+    /// Any boxed constructor or method.
+    case any
+}
+
+/// How the codec treats a combinator beyond its parameters.
+enum Special: Sendable {
+    case none
+    /// `message`: `bytes` is the body's length, computed on encode and bounding the body on decode.
+    case message
+    /// `rpc_result`: `result` runs to the end of the enclosing message and stays raw bytes.
+    case rpcResult
+    /// `boolTrue`/`boolFalse`, read as `.bool` where a `Bool` is expected.
+    case boolTrue, boolFalse
+}
+
+struct CompiledParam: Sendable {
+    let name: String
+    let node: Node
+    /// For a conditional parameter: which flags word (0 or 1) holds its bit; else -1.
+    let flagSlot: Int
+    let mask: UInt32
+    /// For a `#` parameter: the flags word it is (0 or 1); else -1.
+    let ownSlot: Int
+    let typeText: String
+}
+
+struct CompiledCombinator: Sendable {
+    let params: [CompiledParam]
+    /// The boxed type of a constructor; -1 for methods.
+    let typeID: Int32
+    let special: Special
+    let idBytes: UInt32
+
+    init(_ c: TLCombinator, typeIndex: [String: Int32], indexByName: [String: Int], constructorsByType: [[Int]]) throws {
+        var slots: [String: Int] = [:]
+        var params: [CompiledParam] = []
+        for p in c.params {
+            var ownSlot = -1
+            if p.type == .nat {
+                guard slots.count < 2 else {
+                    throw TLError(.schemaSyntax(line: c.line, text: c.name, reason: "more than two flags words"))
+                }
+                ownSlot = slots.count
+                slots[p.name] = ownSlot
+            }
+            var flagSlot = -1
+            var mask: UInt32 = 0
+            if let cond = p.condition {
+                flagSlot = slots[cond.flagsField] ?? -1
+                mask = 1 << UInt32(cond.bit)
+            }
+            let node: Node
+            do {
+                node = try Self.resolve(p.type, typeIndex: typeIndex, indexByName: indexByName, constructorsByType: constructorsByType)
+            } catch let e as TLError {
+                throw TLError(.schemaSyntax(line: c.line, text: "\(c.name) \(p.name):\(p.typeText)", reason: e.description))
+            }
+            params.append(CompiledParam(name: p.name, node: node, flagSlot: flagSlot, mask: mask, ownSlot: ownSlot, typeText: p.typeText))
+        }
+        self.params = params
+        self.typeID = c.isMethod ? -1 : (typeIndex[c.resultType] ?? -1)
+        self.idBytes = c.id
+        switch c.name {
+        case "mtproto.message" where c.line == 0: special = .message
+        case "rpc_result" where c.line == 0: special = .rpcResult
+        case "boolTrue" where c.line == 0: special = .boolTrue
+        case "boolFalse" where c.line == 0: special = .boolFalse
+        default: special = .none
+        }
+    }
+
+    static func resolve(_ type: TLType, typeIndex: [String: Int32], indexByName: [String: Int], constructorsByType: [[Int]]) throws -> Node {
+        switch type {
+        case .int: return .int
+        case .long: return .long
+        case .double: return .double
+        case .int128: return .int128
+        case .int256: return .int256
+        case .string: return .string
+        case .bytes: return .bytes
+        case .bool: return .bool
+        case .trueFlag: return .trueFlag
+        case .nat: return .nat
+        case .any, .generic: return .any
+        case let .vector(element, boxed):
+            return .vector(try resolve(element, typeIndex: typeIndex, indexByName: indexByName, constructorsByType: constructorsByType), boxed: boxed)
+        case let .boxed(name):
+            guard let t = typeIndex[name] else { throw TLError(.unknownType(name)) }
+            return .boxed(t)
+        case let .bare(name):
+            if let i = indexByName[name] { return .bare(i) }
+            // `%Message`: the single constructor of a boxed type.
+            if let t = typeIndex[name], constructorsByType[Int(t)].count == 1 {
+                return .bare(constructorsByType[Int(t)][0])
+            }
+            throw TLError(.unknownType("%" + name))
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// TL module: see DESIGN.md for its place in the layers.

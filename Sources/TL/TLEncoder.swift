@@ -1,0 +1,222 @@
+/// Turning values into bytes, driven by the schema. Flags words are computed
+/// from which optional fields are present; callers never write them.
+extension TLSchema {
+    /// How deep objects and vectors may nest, on encode, decode and JSON.
+    public static let maxDepth = 64
+
+    static let vectorID: UInt32 = 0x1cb5c415
+    static let boolTrueID: UInt32 = 0x997275b5
+    static let boolFalseID: UInt32 = 0xbc799737
+    static let gzipPackedID: UInt32 = 0x3072cfa1
+
+    /// A constructor or method call, boxed (its id first).
+    public func encode(_ object: TLObject) throws -> [UInt8] {
+        var writer = TLWriter(capacity: 256)
+        try writeObject(object, boxed: true, expected: -1, into: &writer, depth: 0)
+        return writer.bytes
+    }
+
+    /// A value of a type given as text: `"Vector<long>"`, `"Bool"`, `"InputPeer"`, `"future_salt"` (bare).
+    public func encode(_ value: TLValue, type: String) throws -> [UInt8] {
+        var writer = TLWriter(capacity: 256)
+        try write(value, type: type, to: &writer)
+        return writer.bytes
+    }
+
+    /// Appends a boxed object to `writer` (for protocol envelopes built around it).
+    public func write(_ object: TLObject, to writer: inout TLWriter) throws {
+        try writeObject(object, boxed: true, expected: -1, into: &writer, depth: 0)
+    }
+
+    /// Appends a value of the TL type `type` to `writer`.
+    public func write(_ value: TLValue, type: String, to writer: inout TLWriter) throws {
+        try write(value, try node(forType: type), into: &writer, depth: 0)
+    }
+
+    /// Resolves a type string as the codec uses it; `X`, `!X` and `Object` mean any boxed object.
+    func node(forType text: String) throws -> Node {
+        let trimmed = Substring(text).trimmingSpaces()
+        if trimmed == "X" || trimmed.hasPrefix("!") { return .any }
+        guard let type = TLSchemaParser.parseType(trimmed, generics: []) else { throw TLError(.unknownType(text)) }
+        do {
+            return try CompiledCombinator.resolve(type, typeIndex: typeIndex, indexByName: indexByName, constructorsByType: constructorsByType)
+        } catch {
+            throw TLError(.unknownType(text))
+        }
+    }
+
+    func write(_ value: TLValue, _ node: Node, into w: inout TLWriter, depth: Int) throws {
+        switch node {
+        case .int, .nat:
+            guard let v = value.int32, value.isInteger else { throw wrong("int", value) }
+            w.writeInt32(v)
+        case .long:
+            guard let v = value.int64, value.isInteger else { throw wrong("long", value) }
+            w.writeInt64(v)
+        case .double:
+            guard let v = value.doubleValue else { throw wrong("double", value) }
+            w.writeDouble(v)
+        case .int128, .int256:
+            let size = node.isInt128 ? 16 : 32
+            guard let raw = value.rawBigInt, raw.count == size else { throw wrong(size == 16 ? "int128 (16 bytes)" : "int256 (32 bytes)", value) }
+            w.writeRaw(raw)
+        case .string, .bytes:
+            switch value {
+            case let .string(s): w.writeString(s)
+            case let .bytes(b): w.writeBytes(b)
+            default: throw wrong(node.isBytes ? "bytes" : "string", value)
+            }
+        case .bool:
+            guard let b = value.boolValue else { throw wrong("Bool", value) }
+            w.writeUInt32(b ? Self.boolTrueID : Self.boolFalseID)
+        case .trueFlag:
+            guard value.boolValue != nil else { throw wrong("true (a boolean flag)", value) }
+        case let .vector(element, boxed):
+            guard case let .vector(items) = value else { throw wrong(boxed ? "Vector" : "vector", value) }
+            guard depth < Self.maxDepth else { throw TLError(.tooDeep(limit: Self.maxDepth)) }
+            if boxed { w.writeUInt32(Self.vectorID) }
+            w.writeInt32(Int32(truncatingIfNeeded: items.count))
+            for i in items.indices {
+                do { try write(items[i], element, into: &w, depth: depth + 1) } catch let e as TLError { throw e.prefixed("[\(i)]") }
+            }
+        case let .boxed(type):
+            guard case let .object(o) = value else { throw wrong(typeNames[Int(type)], value) }
+            try writeObject(o, boxed: true, expected: type, into: &w, depth: depth + 1)
+        case let .bare(index):
+            guard case let .object(o) = value else { throw wrong(combinators[index].name, value) }
+            if o.name != combinators[index].name {
+                throw TLError(.wrongConstructorType(name: o.name, expectedType: "%" + combinators[index].name, constructors: [combinators[index].name]))
+            }
+            try writeObject(o, boxed: false, expected: -1, into: &w, depth: depth + 1)
+        case .any:
+            switch value {
+            case let .object(o): try writeObject(o, boxed: true, expected: -1, into: &w, depth: depth + 1)
+            case let .bool(b): w.writeUInt32(b ? Self.boolTrueID : Self.boolFalseID)
+            default: throw wrong("a boxed object", value)
+            }
+        }
+    }
+
+    /// `expected` is a type index, or -1 for any constructor or method.
+    func writeObject(_ o: TLObject, boxed: Bool, expected: Int32, into w: inout TLWriter, depth: Int) throws {
+        guard depth < Self.maxDepth else { throw TLError(.tooDeep(limit: Self.maxDepth)) }
+        guard let index = indexByName[o.name] else {
+            throw TLError(.unknownName(o.name, suggestions: suggestions(for: o.name)))
+        }
+        let c = compiled[index]
+        if expected >= 0 && c.typeID != expected { throw wrongType(index, expected: expected) }
+        if boxed { w.writeUInt32(c.idBytes) }
+        switch c.special {
+        case .message: return try writeMessage(o, into: &w, depth: depth)
+        case .rpcResult: return try writeRPCResult(o, into: &w, depth: depth)
+        default: break
+        }
+
+        var words: (UInt32, UInt32) = (0, 0)
+        var matched = 0
+        let params = c.params
+        for p in params where p.flagSlot >= 0 {
+            guard let v = o.fields[p.name] else { continue }
+            matched += 1
+            if case .trueFlag = p.node {
+                guard let on = v.boolValue else { throw wrong("true (a boolean flag)", v).prefixed(p.name) }
+                if !on { continue }
+            }
+            if p.flagSlot == 0 { words.0 |= p.mask } else { words.1 |= p.mask }
+        }
+        for p in params {
+            if p.ownSlot >= 0 {
+                w.writeUInt32(p.ownSlot == 0 ? words.0 : words.1)
+                continue
+            }
+            if p.flagSlot >= 0 {
+                let word = p.flagSlot == 0 ? words.0 : words.1
+                if word & p.mask == 0 { continue }
+                if case .trueFlag = p.node { continue }
+            }
+            guard let v = o.fields[p.name] else {
+                try checkUnknownFields(o, index: index)  // a misspelt name is the likelier cause
+                throw TLError(.missingField(name: p.name, type: p.typeText))
+            }
+            if p.flagSlot < 0 { matched += 1 }
+            do { try write(v, p.node, into: &w, depth: depth + 1) } catch let e as TLError { throw e.prefixed(p.name) }
+        }
+        if matched != o.fields.count { try checkUnknownFields(o, index: index) }
+    }
+
+    /// Finds the field that matched no parameter (a `flags` word given by hand is ignored).
+    func checkUnknownFields(_ o: TLObject, index: Int) throws {
+        let params = combinators[index].params
+        for key in o.fields.keys.sorted() where !params.contains(where: { $0.name == key }) {
+            let names = params.filter { !$0.isFlags }.map(\.name)
+            throw TLError(.unknownField(name: key, in: o.name, suggestions: ClosestNames.find(key, among: names, limit: 3)))
+        }
+    }
+
+    /// `message msg_id:long seqno:int bytes:int body:Object`: `bytes` is computed from the body,
+    /// which may be an object or raw bytes written as they are.
+    private func writeMessage(_ o: TLObject, into w: inout TLWriter, depth: Int) throws {
+        guard let msgID = o.fields["msg_id"] else { throw TLError(.missingField(name: "msg_id", type: "long")) }
+        guard let seqno = o.fields["seqno"] else { throw TLError(.missingField(name: "seqno", type: "int")) }
+        guard let body = o.fields["body"] else { throw TLError(.missingField(name: "body", type: "Object")) }
+        do { try write(msgID, .long, into: &w, depth: depth) } catch let e as TLError { throw e.prefixed("msg_id") }
+        do { try write(seqno, .int, into: &w, depth: depth) } catch let e as TLError { throw e.prefixed("seqno") }
+        let lengthAt = w.count
+        w.writeInt32(0)
+        do { try writeRawOrObject(body, into: &w, depth: depth) } catch let e as TLError { throw e.prefixed("body") }
+        w.patchInt32(at: lengthAt, Int32(w.count - lengthAt - 4))
+    }
+
+    /// `rpc_result req_msg_id:long result:Object`: `result` raw bytes (already encoded by the
+    /// method's result type) are written as they are; an object is written boxed.
+    private func writeRPCResult(_ o: TLObject, into w: inout TLWriter, depth: Int) throws {
+        guard let reqID = o.fields["req_msg_id"] else { throw TLError(.missingField(name: "req_msg_id", type: "long")) }
+        guard let result = o.fields["result"] else { throw TLError(.missingField(name: "result", type: "Object")) }
+        do { try write(reqID, .long, into: &w, depth: depth) } catch let e as TLError { throw e.prefixed("req_msg_id") }
+        do { try writeRawOrObject(result, into: &w, depth: depth) } catch let e as TLError { throw e.prefixed("result") }
+    }
+
+    private func writeRawOrObject(_ value: TLValue, into w: inout TLWriter, depth: Int) throws {
+        switch value {
+        case let .bytes(raw): w.writeRaw(raw)
+        default: try write(value, .any, into: &w, depth: depth + 1)
+        }
+    }
+
+    func wrong(_ expected: String, _ value: TLValue) -> TLError {
+        TLError(.wrongValue(expected: expected, got: value.kindDescription))
+    }
+
+    func wrongType(_ index: Int, expected: Int32) -> TLError {
+        TLError(.wrongConstructorType(name: combinators[index].name, expectedType: typeNames[Int(expected)],
+                                      constructors: constructorsByType[Int(expected)].map { combinators[$0].name }))
+    }
+}
+
+extension Node {
+    var isInt128: Bool { if case .int128 = self { return true } else { return false } }
+    var isBytes: Bool { if case .bytes = self { return true } else { return false } }
+}
+
+extension TLValue {
+    var isInteger: Bool {
+        switch self {
+        case .int, .long: return true
+        default: return false
+        }
+    }
+
+    var rawBigInt: [UInt8]? {
+        switch self {
+        case let .int128(b), let .int256(b), let .bytes(b): return b
+        default: return nil
+        }
+    }
+}
+
+extension TLWriter {
+    mutating func patchInt32(at offset: Int, _ value: Int32) {
+        let v = UInt32(bitPattern: value)
+        for i in 0..<4 { patchByte(at: offset + i, UInt8(truncatingIfNeeded: v >> (8 * UInt32(i)))) }
+    }
+}
