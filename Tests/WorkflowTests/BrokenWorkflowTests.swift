@@ -21,7 +21,7 @@ final class BrokenWorkflowTests: XCTestCase {
             let found: [Diagnostic]
             do {
                 let workflow = try WorkflowLoader.load(path: path)
-                found = WorkflowValidator(catalog: TestCatalog.shared).validate(workflow)
+                found = WorkflowValidator(catalog: TLMethodCatalog()).validate(workflow)
             } catch let list as DiagnosticList {
                 found = list.diagnostics
             }

@@ -18,7 +18,7 @@ func temporaryFile(_ name: String = "w.yaml", _ text: String) throws -> String {
 }
 
 /// Loads and validates; returns every diagnostic (loader's or validator's).
-func diagnostics(source: String, file: String = "w.yaml", catalog: MethodCatalog? = TestCatalog.shared) -> [Diagnostic] {
+func diagnostics(source: String, file: String = "w.yaml", catalog: MethodCatalog? = TLMethodCatalog()) -> [Diagnostic] {
     do {
         let workflow = try WorkflowLoader.load(source: source, file: file)
         return WorkflowValidator(catalog: catalog).validate(workflow)

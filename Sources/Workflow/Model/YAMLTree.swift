@@ -55,14 +55,15 @@ enum YAMLTree {
     /// (aliases are refused: they hide where a value came from) become diagnostics.
     static func parse(_ text: String, file: String) throws -> YNode? {
         let node: Node?
+        let (protected, originals) = ExpressionShield.protect(text)
         do {
-            node = try Yams.compose(yaml: text, .basic)
+            node = try Yams.compose(yaml: protected, .basic)
         } catch let error as YamlError {
             throw DiagnosticList([diagnostic(for: error, file: file)])
         }
         guard let node else { return nil }
         var problems: [Diagnostic] = []
-        let tree = convert(node, file: file, problems: &problems, depth: 0)
+        let tree = convert(node, file: file, problems: &problems, depth: 0, originals: originals)
         if !problems.isEmpty { throw DiagnosticList(problems) }
         return tree
     }
@@ -73,7 +74,7 @@ enum YAMLTree {
         SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
     }
 
-    private static func convert(_ node: Node, file: String, problems: inout [Diagnostic], depth: Int) -> YNode {
+    private static func convert(_ node: Node, file: String, problems: inout [Diagnostic], depth: Int, originals: [String]) -> YNode {
         let loc = location(node.mark, file)
         guard depth < maxDepth else {
             problems.append(Diagnostic("nesting deeper than \(maxDepth) levels", at: loc, rule: .syntax))
@@ -81,12 +82,13 @@ enum YAMLTree {
         }
         switch node {
         case .scalar(let scalar):
-            return YNode(kind: .scalar(scalar.string, quoted: scalar.style != .plain), location: loc)
+            let text = ExpressionShield.restore(scalar.string, originals: originals, style: scalar.style)
+            return YNode(kind: .scalar(text, quoted: scalar.style != .plain), location: loc)
         case .mapping(let mapping):
             var seen: [String: SourceLocation] = [:]
             var pairs: [(key: YNode, value: YNode)] = []
             for (k, v) in mapping {
-                let key = convert(k, file: file, problems: &problems, depth: depth + 1)
+                let key = convert(k, file: file, problems: &problems, depth: depth + 1, originals: originals)
                 if let name = key.string {
                     if let first = seen[name] {
                         problems.append(Diagnostic("key '\(name)' is repeated (first at line \(first.line))", at: key.location, rule: .key))
@@ -95,11 +97,11 @@ enum YAMLTree {
                 } else {
                     problems.append(Diagnostic("a key must be a plain name, not \(key.shapeName)", at: key.location, rule: .key))
                 }
-                pairs.append((key, convert(v, file: file, problems: &problems, depth: depth + 1)))
+                pairs.append((key, convert(v, file: file, problems: &problems, depth: depth + 1, originals: originals)))
             }
             return YNode(kind: .mapping(pairs), location: loc)
         case .sequence(let sequence):
-            return YNode(kind: .sequence(sequence.map { convert($0, file: file, problems: &problems, depth: depth + 1) }), location: loc)
+            return YNode(kind: .sequence(sequence.map { convert($0, file: file, problems: &problems, depth: depth + 1, originals: originals) }), location: loc)
         case .alias:
             problems.append(Diagnostic("YAML aliases are not supported in workflows; write the value out", at: loc, rule: .syntax))
             return YNode(kind: .scalar("", quoted: false), location: loc)
@@ -119,5 +121,63 @@ enum YAMLTree {
         default:
             return Diagnostic("invalid YAML: \(error)", at: location(nil, file), rule: .syntax)
         }
+    }
+}
+
+/// `${{ }}` holds `{`, `}` and `,`, which YAML's flow mappings treat as syntax, so
+/// `{ password: ${{ secrets.x }} }` would not parse. Before parsing, each single-line
+/// expression is swapped for a placeholder of the same length (private-use characters, so
+/// columns stay exact); afterwards the scalars get their expressions back.
+enum ExpressionShield {
+    static let first: UInt32 = 0xF0000   // plane 15 private use: index is encoded in the first scalar
+    static let filler: Unicode.Scalar = "\u{FFF00}"
+
+    static func protect(_ text: String) -> (String, [String]) {
+        guard text.contains("${{") else { return (text, []) }
+        var originals: [String] = []
+        var out = String.UnicodeScalarView()
+        let s = Array(text.unicodeScalars)
+        var i = 0
+        while i < s.count {
+            if s[i] == "$", i + 2 < s.count, s[i + 1] == "{", s[i + 2] == "{" {
+                var j = i + 3
+                var close: Int?
+                while j + 1 < s.count, s[j] != "\n" {
+                    if s[j] == "}", s[j + 1] == "}" { close = j + 2; break }
+                    j += 1
+                }
+                if let close, originals.count < 0xFF00 {
+                    let original = String(String.UnicodeScalarView(s[i..<close]))
+                    out.append(Unicode.Scalar(first + UInt32(originals.count))!)
+                    for _ in 1..<(close - i) { out.append(filler) }
+                    originals.append(original)
+                    i = close
+                    continue
+                }
+            }
+            out.append(s[i])
+            i += 1
+        }
+        return (String(out), originals)
+    }
+
+    static func restore(_ text: String, originals: [String], style: Node.Scalar.Style) -> String {
+        guard !originals.isEmpty, text.unicodeScalars.contains(where: { $0.value >= first && $0.value < first + 0xFF00 }) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if scalar == filler { continue }
+            if scalar.value >= first, scalar.value < first + 0xFF00, Int(scalar.value - first) < originals.count {
+                var original = originals[Int(scalar.value - first)]
+                switch style {
+                case .singleQuoted: original = original.replacingOccurrences(of: "''", with: "'")
+                case .doubleQuoted: original = original.replacingOccurrences(of: "\\\"", with: "\"").replacingOccurrences(of: "\\\\", with: "\\")
+                default: break
+                }
+                out += original
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 }
