@@ -11,6 +11,9 @@ public struct RunOptions: Sendable {
     public var environment: SecretEnvironment
     /// Upper bound for sleeping through FLOOD_WAIT when a step's retry does not set max_delay.
     public var floodWaitLimit: Double = 60
+    /// Relative paths of files the run creates (session, password and session exports)
+    /// resolve here; the workflow's folder when nil. `--testdc` points it at a scratch folder.
+    public var outputDirectory: URL?
 
     public init(environment: SecretEnvironment) { self.environment = environment }
 }

@@ -29,6 +29,8 @@ public final class WorkflowRunner: @unchecked Sendable {
     }
 
     var baseDirectory: URL { URL(fileURLWithPath: workflow.file).deletingLastPathComponent() }
+    /// Where files the run creates (sessions, password files) go when given relative paths.
+    var outputDirectory: URL { options.outputDirectory ?? baseDirectory }
 
     func emit(_ event: RunEvent) {
         var e = event
@@ -182,7 +184,7 @@ public final class WorkflowRunner: @unchecked Sendable {
         for (key, template) in workflow.client?.fields ?? [:] {
             fields[key] = try evaluator.evaluate(template)
         }
-        let request = ClientRequest(fields: fields, serverInfoPath: options.serverInfoPath, baseDirectory: baseDirectory.path)
+        let request = ClientRequest(fields: fields, serverInfoPath: options.serverInfoPath, baseDirectory: outputDirectory.path)
         clientRequest = request
         return request
     }
