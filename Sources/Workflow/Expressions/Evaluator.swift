@@ -196,7 +196,7 @@ public struct Evaluator: Sendable {
         case .array(let items, _):
             let values = try items.map { try evaluate($0) }
             return Evaluated(.array(values.map(\.value)), secret: values.contains { $0.secret })
-        case .object(let fields, _, _):
+        case .object(let fields, _, _, _):
             var object: [String: Value] = [:]
             var secret = false
             for (k, t) in fields {

@@ -74,11 +74,11 @@ public indirect enum ValueTemplate: Sendable, Hashable {
     case literal(Value, SourceLocation)
     case string(StringTemplate)
     case array([ValueTemplate], SourceLocation)
-    case object([String: ValueTemplate], keyOrder: [String], SourceLocation)
+    case object([String: ValueTemplate], keyOrder: [String], SourceLocation, keyLocations: [String: SourceLocation])
 
     public var location: SourceLocation {
         switch self {
-        case .literal(_, let l), .array(_, let l), .object(_, _, let l): return l
+        case .literal(_, let l), .array(_, let l), .object(_, _, let l, _): return l
         case .string(let t): return t.location
         }
     }
@@ -89,12 +89,18 @@ public indirect enum ValueTemplate: Sendable, Hashable {
         case .literal: return []
         case .string(let t): return t.expressions
         case .array(let items, _): return items.flatMap(\.expressions)
-        case .object(let fields, let order, _): return order.flatMap { fields[$0]!.expressions }
+        case .object(let fields, let order, _, _): return order.flatMap { fields[$0]!.expressions }
         }
     }
 
     public subscript(key: String) -> ValueTemplate? {
-        if case .object(let fields, _, _) = self { return fields[key] }
+        if case .object(let fields, _, _, _) = self { return fields[key] }
+        return nil
+    }
+
+    /// Where `key` is written in an object template (for diagnostics about the key itself).
+    public func keyLocation(_ key: String) -> SourceLocation? {
+        if case .object(_, _, _, let locations) = self { return locations[key] }
         return nil
     }
 

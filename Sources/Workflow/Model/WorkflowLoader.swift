@@ -273,12 +273,14 @@ public struct WorkflowLoader {
         case .mapping(let pairs):
             var fields: [String: ValueTemplate] = [:]
             var order: [String] = []
+            var locations: [String: SourceLocation] = [:]
             for (k, v) in pairs {
                 guard let key = k.string, let t = template(v) else { continue }
                 fields[key] = t
                 order.append(key)
+                locations[key] = k.location
             }
-            return .object(fields, keyOrder: order, node.location)
+            return .object(fields, keyOrder: order, node.location, keyLocations: locations)
         }
     }
 

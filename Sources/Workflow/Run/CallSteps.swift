@@ -48,7 +48,7 @@ extension WorkflowRunner {
     func runExportSession(_ run: StepRun) async throws -> [String: Evaluated] {
         let format = try run.string("format") ?? "string"
         guard ["string", "telethon"].contains(format) else { throw StepFailure(message: "'export_session.format' must be string or telethon") }
-        guard case .object(let dest, _, _)? = run.step.parameters["destination"] else { throw StepFailure(message: "'export_session.destination' is required") }
+        guard case .object(let dest, _, _, _)? = run.step.parameters["destination"] else { throw StepFailure(message: "'export_session.destination' is required") }
         let tg = try await run.telegram()
         if let fileTemplate = dest["file"] {
             let path = URL(fileURLWithPath: try run.evaluator.evaluate(fileTemplate).value.interpolated, relativeTo: outputDirectory).path

@@ -103,7 +103,7 @@ extension WorkflowRunner {
     /// Reads a code from a code source (`prompt`, `env`, `file`, `command`, `from_session`,
     /// `input`) or from an expression.
     func resolveCode(_ source: ValueTemplate, run: StepRun, question: String, waiting: WaitingForPerson) async throws -> String {
-        guard case .object(let fields, _, _) = source else {
+        guard case .object(let fields, _, _, _) = source else {
             let v = try run.evaluator.evaluate(source)
             guard case .string(let s) = v.value, !s.isEmpty else { throw waiting }
             return register(s)

@@ -58,7 +58,7 @@ extension WorkflowRunner {
         let tg = try await run.telegram()
         let now = try await tg.passwordState()
         let saltNow = now.currentSaltHex ?? "none"
-        guard case .object(let dest, _, _)? = run.step.parameters["destination"] else { throw StepFailure(message: "'rotate_2fa.destination' is required") }
+        guard case .object(let dest, _, _, _)? = run.step.parameters["destination"] else { throw StepFailure(message: "'rotate_2fa.destination' is required") }
         let file = try dest["file"].map { try run.evaluator.evaluate($0).value.interpolated }
         let fileURL = file.map { URL(fileURLWithPath: $0, relativeTo: outputDirectory) }
         let pendingURL = fileURL.map { URL(fileURLWithPath: $0.path + ".pending") }

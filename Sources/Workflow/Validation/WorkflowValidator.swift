@@ -46,7 +46,7 @@ public struct WorkflowValidator {
             return checkTemplate(template, scope: scope, sink: .secret, reveal: false, what: "client.\(key)")
         case "proxy":
             var problems: [Diagnostic] = []
-            if case .object(let fields, _, _) = template {
+            if case .object(let fields, _, _, _) = template {
                 for (k, t) in fields {
                     problems += checkTemplate(t, scope: scope, sink: ["password", "secret", "link", "username"].contains(k) ? .secret : .plain, reveal: false, what: "client.proxy.\(k)")
                 }
@@ -106,7 +106,7 @@ public struct WorkflowValidator {
                     problems.append(Diagnostic("a secret value flows into \(what), which is not a secret; use it only where a secret is asked for, or add 'reveal: true' to the step", at: e.location, rule: .secret))
                 }
             case .array(let items, _): items.forEach(visit)
-            case .object(let fields, let order, _): order.forEach { visit(fields[$0]!) }
+            case .object(let fields, let order, _, _): order.forEach { visit(fields[$0]!) }
             }
         }
         visit(template)
@@ -132,7 +132,7 @@ public struct WorkflowValidator {
         case .uses:
             problems += checkUses(step, scope: scope)
         default:
-            guard case .object(let fields, _, _) = step.parameters else { break }
+            guard case .object(let fields, _, _, _) = step.parameters else { break }
             for p in step.kind.parameters {
                 guard let t = fields[p.name] else { continue }
                 let expected: ExpressionType.Base = ["string", "number", "boolean"].contains(p.type) ? ExpressionType.Base(rawValue: p.type)! : .any
@@ -145,7 +145,7 @@ public struct WorkflowValidator {
     private func checkCall(_ step: Step, scope: TypeScope) -> [Diagnostic] {
         var problems: [Diagnostic] = []
         let params: [String: ValueTemplate]
-        if case .object(let fields, _, _)? = step.with { params = fields } else { params = [:] }
+        if case .object(let fields, _, _, _)? = step.with { params = fields } else { params = [:] }
         for (name, t) in params.sorted(by: { $0.key < $1.key }) {
             problems += checkTemplate(t, scope: scope, sink: .plain, reveal: step.reveal, what: "parameter '\(name)'")
         }
@@ -158,8 +158,9 @@ public struct WorkflowValidator {
         let names = expected.map(\.name)
         for (name, t) in params.sorted(by: { $0.key < $1.key }) {
             guard let p = expected.first(where: { $0.name == name }) else {
-                let list = names.isEmpty ? "it takes no parameters" : "it takes \(names.joined(separator: ", "))"
-                problems.append(Diagnostic("\(method) has no parameter '\(name)'\(didYouMean(name, names)); \(list)", at: keyLocation(t), rule: .tl))
+                let settable = expected.filter { $0.type != "#" }.map(\.name)
+                let list = settable.isEmpty ? "it takes no parameters" : "it takes \(settable.joined(separator: ", "))"
+                problems.append(Diagnostic("\(method) has no parameter '\(name)'\(didYouMean(name, settable)); \(list)", at: step.with?.keyLocation(name) ?? t.location, rule: .tl))
                 continue
             }
             let base = p.expressionBase
@@ -174,17 +175,15 @@ public struct WorkflowValidator {
         return problems
     }
 
-    private func keyLocation(_ t: ValueTemplate) -> SourceLocation { t.location }
-
     private func checkUses(_ step: Step, scope: TypeScope) -> [Diagnostic] {
         guard let template = step.template else { return [] }
         var problems = WorkflowValidator(catalog: catalog).validate(template)
         let given: [String: ValueTemplate]
-        if case .object(let fields, _, _)? = step.with { given = fields } else { given = [:] }
+        if case .object(let fields, _, _, _)? = step.with { given = fields } else { given = [:] }
         let names = template.inputs.map(\.name)
         for (name, t) in given.sorted(by: { $0.key < $1.key }) {
             guard let input = template.input(named: name) else {
-                problems.append(Diagnostic("template '\(template.name ?? template.file)' has no input '\(name)'\(didYouMean(name, names))", at: t.location, rule: .template))
+                problems.append(Diagnostic("template '\(template.name ?? template.file)' has no input '\(name)'\(didYouMean(name, names))", at: step.with?.keyLocation(name) ?? t.location, rule: .template))
                 continue
             }
             let expected: ExpressionType.Base = input.kind.typeName == "number" ? .number : (input.kind.typeName == "boolean" ? .boolean : .string)
