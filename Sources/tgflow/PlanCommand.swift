@@ -1,7 +1,27 @@
 import ArgumentParser
+import Foundation
+import Workflow
 
-/// `tgflow plan`: Show what a workflow would do.
+/// `tgflow plan`: each step, the Telegram methods it may call, which of them are not
+/// idempotent, and which secrets it needs. Sends nothing.
 struct PlanCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "plan", abstract: "Show what a workflow would do.")
-    func run() async throws { throw ValidationError("tgflow plan is not built yet") }
+    static let configuration = CommandConfiguration(commandName: "plan", abstract: "Show what a workflow would do, without doing it.")
+
+    @Argument(help: "The workflow file.") var file: String
+    @Flag(help: "One JSON object instead of text.") var json = false
+
+    func run() async throws {
+        let workflow: Workflow
+        do {
+            workflow = try WorkflowLoader.load(path: file)
+            let problems = WorkflowValidator(catalog: TLMethodCatalog()).validate(workflow)
+            if !problems.isEmpty { throw DiagnosticList(problems) }
+        } catch let list as DiagnosticList {
+            let source = try? String(contentsOfFile: file, encoding: .utf8)
+            for d in list.diagnostics { FileHandle.standardError.write(Data((DiagnosticPrinter.human(d, source: d.location.file == file ? source : nil) + "\n").utf8)) }
+            throw ExitCode(2)
+        }
+        let plan = WorkflowPlan(workflow)
+        if json { print(plan.json.json) } else { print(plan.text) }
+    }
 }

@@ -1,7 +1,87 @@
 import ArgumentParser
+import Foundation
+import Workflow
 
-/// `tgflow run`: Run a workflow.
+/// `tgflow run`: run a workflow, checkpointing every step; resume an unfinished run of the
+/// same workflow and inputs. Exit codes are listed in README.md ("Exit codes").
 struct RunCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run a workflow.")
-    func run() async throws { throw ValidationError("tgflow run is not built yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a workflow.",
+        discussion: """
+        Exit status: 0 succeeded; 1 a step failed; 2 bad usage (invalid workflow, missing input or secret; nothing sent); \
+        3 internal error; 4 waiting for a person (rerun with --input code=… or --input password=…); \
+        5 resume refused (a finished step changed, or an unsafe call was in flight: use --fresh or --retry-unsafe).
+        """)
+
+    @Argument(help: "The workflow file.") var file: String
+    @Option(name: .customLong("input"), help: "An input as NAME=VALUE (repeatable). code= and password= answer a waiting login.") var inputs: [String] = []
+    @Option(help: "The checkpoint database (default: next to the session, else .tgflow/state.db beside the workflow).") var state: String?
+    @Flag(help: "Start a new run even if an unfinished one exists.") var fresh = false
+    @Flag(help: "Print one JSON event per line on stdout.") var json = false
+    @Flag(help: "Start an embedded test server on free loopback ports and run against it (session and state in a scratch folder).") var testdc = false
+    @Option(help: "Run against a running `tgflow testdc` described by its info file.") var server: String?
+    @Flag(help: "Resend a non-idempotent call that was in flight when the last run stopped.") var retryUnsafe = false
+
+    func run() async throws {
+        let workflow: Workflow
+        do {
+            workflow = try WorkflowLoader.load(path: file)
+            let problems = WorkflowValidator(catalog: TLMethodCatalog()).validate(workflow)
+            if !problems.isEmpty { throw DiagnosticList(problems) }
+        } catch let list as DiagnosticList {
+            let source = try? String(contentsOfFile: file, encoding: .utf8)
+            for d in list.diagnostics {
+                FileHandle.standardError.write(Data((DiagnosticPrinter.human(d, source: d.location.file == file ? source : nil) + "\n").utf8))
+            }
+            throw ExitCode(RunExitCode.usage.rawValue)
+        }
+        if testdc && server != nil { fail("--testdc and --server cannot be used together") }
+
+        var options = RunOptions(environment: .process)
+        for item in inputs {
+            guard let eq = item.firstIndex(of: "="), eq != item.startIndex else { fail("--input takes NAME=VALUE") }
+            options.inputs.append((String(item[..<eq]), String(item[item.index(after: eq)...])))
+        }
+        options.fresh = fresh
+        options.retryUnsafe = retryUnsafe
+        options.serverInfoPath = server
+
+        var embedded: EmbeddedTestServer?
+        if testdc {
+            do {
+                embedded = try await EmbeddedTestServer.start()
+            } catch {
+                FileHandle.standardError.write(Data("tgflow run: cannot start the embedded test server: \(error)\n".utf8))
+                throw ExitCode(RunExitCode.internalError.rawValue)
+            }
+            options.serverInfoPath = embedded!.infoPath
+            options.outputDirectory = embedded!.scratch
+        }
+        let statePath = state ?? StatePaths.defaultState(for: workflow, outputDirectory: options.outputDirectory?.path)
+
+        let redactor = Redactor()
+        let store: CheckpointStore
+        do {
+            store = try CheckpointStore(path: statePath, redactor: redactor)
+        } catch {
+            FileHandle.standardError.write(Data("tgflow run: cannot open the checkpoint database \(statePath): \(error)\n".utf8))
+            throw ExitCode(RunExitCode.internalError.rawValue)
+        }
+        let style: ConsoleReporter.Style = json ? .json : (isatty(2) == 1 ? .terminal : .plain)
+        let runner = WorkflowRunner(workflow: workflow, options: options, store: store, redactor: redactor,
+                                    sink: ConsoleReporter(style: style), telegram: TelegramClientAdapter.factory)
+        let outcome = await runner.run()
+        if outcome.runID == nil, let message = outcome.message {
+            FileHandle.standardError.write(Data("tgflow run: \(message)\n".utf8))
+        }
+        if !json, !outcome.outputs.isEmpty { print(Value.object(outcome.outputs).json) }
+        await embedded?.stop()
+        if outcome.exitCode != .succeeded { throw ExitCode(outcome.exitCode.rawValue) }
+    }
+
+    private func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("tgflow run: \(message)\n".utf8))
+        Foundation.exit(RunExitCode.usage.rawValue)
+    }
 }

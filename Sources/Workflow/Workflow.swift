@@ -1,1 +1,0 @@
-// Workflow module: see DESIGN.md for its place in the layers.
