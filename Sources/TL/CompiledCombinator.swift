@@ -1,8 +1,8 @@
 /// A type expression resolved against the schema, so the codec switches on
 /// small integers instead of looking names up.
-indirect enum Node: Sendable {
+enum Node: Sendable {
     case int, long, double, int128, int256, string, bytes, bool, trueFlag, nat
-    case vector(Node, boxed: Bool)
+    indirect case vector(Node, boxed: Bool)
     /// A boxed type, by its index in `TLSchema.typeNames`.
     case boxed(Int32)
     /// A bare constructor, by its index in `TLSchema.combinators`.
@@ -22,19 +22,28 @@ enum Special: Sendable {
     case boolTrue, boolFalse
 }
 
+/// One parameter as the codec needs it; trivially copyable apart from a vector's element.
 struct CompiledParam: Sendable {
-    let name: String
     let node: Node
     /// For a conditional parameter: which flags word (0 or 1) holds its bit; else -1.
     let flagSlot: Int
     let mask: UInt32
     /// For a `#` parameter: the flags word it is (0 or 1); else -1.
     let ownSlot: Int
-    let typeText: String
+    let isTrueFlag: Bool
 }
 
-struct CompiledCombinator: Sendable {
-    let params: [CompiledParam]
+/// A combinator resolved for the codec. A class, so that reading one costs a
+/// single retain; its parameters live in a buffer read without reference counting.
+final class CompiledCombinator: @unchecked Sendable {
+    /// Immutable after init; freed in deinit.
+    let params: UnsafeMutableBufferPointer<CompiledParam>
+    /// Parameter names, parallel to `params`.
+    let names: [String]
+    /// Parameter indices by name (flags words included, so a hand-written `flags` is recognised).
+    let fieldTable: NameTable
+    /// Parameters that are neither conditional nor flags words: always present.
+    let requiredCount: Int
     /// The boxed type of a constructor; -1 for methods.
     let typeID: Int32
     let special: Special
@@ -64,9 +73,14 @@ struct CompiledCombinator: Sendable {
             } catch let e as TLError {
                 throw TLError(.schemaSyntax(line: c.line, text: "\(c.name) \(p.name):\(p.typeText)", reason: e.description))
             }
-            params.append(CompiledParam(name: p.name, node: node, flagSlot: flagSlot, mask: mask, ownSlot: ownSlot, typeText: p.typeText))
+            params.append(CompiledParam(node: node, flagSlot: flagSlot, mask: mask, ownSlot: ownSlot, isTrueFlag: p.type == .trueFlag))
         }
-        self.params = params
+        let buffer = UnsafeMutableBufferPointer<CompiledParam>.allocate(capacity: params.count)
+        _ = buffer.initialize(from: params)
+        self.params = buffer
+        self.names = c.params.map(\.name)
+        self.fieldTable = NameTable(names)
+        self.requiredCount = params.filter { $0.flagSlot < 0 && $0.ownSlot < 0 }.count
         self.typeID = c.isMethod ? -1 : (typeIndex[c.resultType] ?? -1)
         self.idBytes = c.id
         switch c.name {
@@ -76,6 +90,11 @@ struct CompiledCombinator: Sendable {
         case "boolFalse" where c.line == 0: special = .boolFalse
         default: special = .none
         }
+    }
+
+    deinit {
+        _ = params.deinitialize()
+        params.deallocate()
     }
 
     static func resolve(_ type: TLType, typeIndex: [String: Int32], indexByName: [String: Int], constructorsByType: [[Int]]) throws -> Node {

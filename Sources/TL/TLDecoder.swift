@@ -107,23 +107,30 @@ extension TLSchema {
         default: break
         }
         let params = c.params
-        var fields = [String: TLValue](minimumCapacity: params.count)
+        var fields: [String: TLValue] = [:]
+        var sized = false
         var words: (UInt32, UInt32) = (0, 0)
-        for p in params {
+        for i in 0..<params.count {
+            let p = params[i]
             if p.ownSlot >= 0 {
                 let word = try r.readUInt32()
                 if p.ownSlot == 0 { words.0 = word } else { words.1 = word }
                 continue
             }
+            if !sized {
+                // Flags words come first, so an upper bound on the number of fields is known here.
+                fields = Dictionary(minimumCapacity: c.requiredCount + words.0.nonzeroBitCount + words.1.nonzeroBitCount)
+                sized = true
+            }
             if p.flagSlot >= 0 {
                 let word = p.flagSlot == 0 ? words.0 : words.1
                 if word & p.mask == 0 { continue }
-                if case .trueFlag = p.node {
-                    fields[p.name] = .bool(true)
+                if p.isTrueFlag {
+                    fields[c.names[i]] = .bool(true)
                     continue
                 }
             }
-            do { fields[p.name] = try read(p.node, &r, depth: depth + 1) } catch let e as TLError { throw e.prefixed(p.name) }
+            do { fields[c.names[i]] = try read(p.node, &r, depth: depth + 1) } catch let e as TLError { throw e.prefixed(c.names[i]) }
         }
         return TLObject(name: combinators[index].name, fields: fields)
     }

@@ -100,7 +100,7 @@ extension TLSchema {
     /// `expected` is a type index, or -1 for any constructor or method.
     func writeObject(_ o: TLObject, boxed: Bool, expected: Int32, into w: inout TLWriter, depth: Int) throws {
         guard depth < Self.maxDepth else { throw TLError(.tooDeep(limit: Self.maxDepth)) }
-        guard let index = indexByName[o.name] else {
+        guard let index = nameTable.index(of: o.name) else {
             throw TLError(.unknownName(o.name, suggestions: suggestions(for: o.name)))
         }
         let c = compiled[index]
@@ -111,43 +111,48 @@ extension TLSchema {
         case .rpcResult: return try writeRPCResult(o, into: &w, depth: depth)
         default: break
         }
-
-        var words: (UInt32, UInt32) = (0, 0)
-        var matched = 0
         let params = c.params
-        for p in params where p.flagSlot >= 0 {
-            guard let v = o.fields[p.name] else { continue }
-            matched += 1
-            if case .trueFlag = p.node {
-                guard let on = v.boolValue else { throw wrong("true (a boolean flag)", v).prefixed(p.name) }
-                if !on { continue }
+        try withUnsafeTemporaryAllocation(of: TLValue?.self, capacity: params.count) { slots in
+            slots.initialize(repeating: nil)
+            defer { _ = slots.deinitialize() }
+            // One pass over the fields that are present: place each, and set its flag bit.
+            var words: (UInt32, UInt32) = (0, 0)
+            for (key, value) in o.fields {
+                guard let i = c.fieldTable.index(of: key) else { return try checkUnknownFields(o, index: index) }
+                let p = params[i]
+                if p.ownSlot >= 0 { continue }  // a flags word given by hand: computed instead
+                if p.flagSlot >= 0 {
+                    if p.isTrueFlag {
+                        guard let on = value.boolValue else { throw wrong("true (a boolean flag)", value).prefixed(key) }
+                        if !on { continue }
+                    }
+                    if p.flagSlot == 0 { words.0 |= p.mask } else { words.1 |= p.mask }
+                }
+                slots[i] = value
             }
-            if p.flagSlot == 0 { words.0 |= p.mask } else { words.1 |= p.mask }
+            for i in 0..<params.count {
+                let p = params[i]
+                if p.ownSlot >= 0 {
+                    w.writeUInt32(p.ownSlot == 0 ? words.0 : words.1)
+                    continue
+                }
+                if p.flagSlot >= 0 {
+                    let word = p.flagSlot == 0 ? words.0 : words.1
+                    if word & p.mask == 0 || p.isTrueFlag { continue }
+                }
+                guard let v = slots[i] else {
+                    throw TLError(.missingField(name: c.names[i], type: combinators[index].params[i].typeText))
+                }
+                do { try write(v, p.node, into: &w, depth: depth + 1) } catch let e as TLError { throw e.prefixed(c.names[i]) }
+            }
         }
-        for p in params {
-            if p.ownSlot >= 0 {
-                w.writeUInt32(p.ownSlot == 0 ? words.0 : words.1)
-                continue
-            }
-            if p.flagSlot >= 0 {
-                let word = p.flagSlot == 0 ? words.0 : words.1
-                if word & p.mask == 0 { continue }
-                if case .trueFlag = p.node { continue }
-            }
-            guard let v = o.fields[p.name] else {
-                try checkUnknownFields(o, index: index)  // a misspelt name is the likelier cause
-                throw TLError(.missingField(name: p.name, type: p.typeText))
-            }
-            if p.flagSlot < 0 { matched += 1 }
-            do { try write(v, p.node, into: &w, depth: depth + 1) } catch let e as TLError { throw e.prefixed(p.name) }
-        }
-        if matched != o.fields.count { try checkUnknownFields(o, index: index) }
     }
 
     /// Finds the field that matched no parameter (a `flags` word given by hand is ignored).
     func checkUnknownFields(_ o: TLObject, index: Int) throws {
         let params = combinators[index].params
         for key in o.fields.keys.sorted() where !params.contains(where: { $0.name == key }) {
+            // Fields are checked before a missing one is reported: a misspelt name is the likelier cause.
             let names = params.filter { !$0.isFlags }.map(\.name)
             throw TLError(.unknownField(name: key, in: o.name, suggestions: ClosestNames.find(key, among: names, limit: 3)))
         }
