@@ -1,5 +1,5 @@
 // tl-bench: TL encode/decode throughput beside Telethon's, measured in the same run.
-//   swift run -c release tl-bench [seconds-per-measurement]
+//   swift run -c release tl-bench [seconds-per-measurement [label-filter]]
 // The objects are the committed Telethon fixtures (a messages.messages with 100
 // messages and 20 users, and an auth.sentCode), so both sides work on identical bytes.
 import Foundation
@@ -8,7 +8,9 @@ import TL
 let seconds = CommandLine.arguments.dropFirst().first.flatMap(Double.init) ?? 1.0
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 let fixtures = root.appendingPathComponent("Tests/TLTests/Fixtures/tl_telethon/objects.jsonl")
-let labels = ["messages.messages, 100 messages and 20 users", "auth.sentCode"]
+let allLabels = ["messages.messages, 100 messages and 20 users", "auth.sentCode"]
+// An optional second argument keeps only the objects whose label contains it (for profiling).
+let labels = CommandLine.arguments.count > 2 ? allLabels.filter { $0.contains(CommandLine.arguments[2]) } : allLabels
 
 var sink = 0
 
@@ -38,7 +40,7 @@ let parseStart = ContinuousClock.now
 let fresh = try TLSchema.parseEmbedded()
 let parseTime = ContinuousClock.now - parseStart
 print("schema: \(fresh.combinators.count) combinators, layer \(fresh.layer), parsed in \(parseTime) (first parse)")
-let parseNs = try perOp { try TLSchema.parseEmbedded().combinators.count }
+let parseNs = CommandLine.arguments.count > 2 ? 0 : try perOp { try TLSchema.parseEmbedded().combinators.count }
 print("schema: parse \(format(parseNs)) per parse (steady state)\n")
 
 let schema = TLSchema.shared
@@ -79,7 +81,7 @@ for label in labels {
     let again = try schema.encode(object)
     precondition(again == bytes, "round trip differs for \(label)")
     let encode = try perOp { try schema.encode(object).count }
-    let decode = try perOp { try schema.decode(bytes).fields.count }
+    let decode = try perOp { try schema.decode(bytes).fieldCount }
     for (op, ns, theirs) in [("encode", encode, telethon[label]?.encode), ("decode", decode, telethon[label]?.decode)] {
         let name = label.count > 46 ? String(label.prefix(45)) + "…" : label
         let ratio = theirs.map { String(format: "%7.1fx", $0 / ns) } ?? "      -"

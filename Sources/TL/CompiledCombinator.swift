@@ -1,14 +1,61 @@
 /// A type expression resolved against the schema, so the codec switches on
-/// small integers instead of looking names up.
+/// small integers instead of looking names up. Trivially copyable: copying one
+/// costs no reference counting.
 enum Node: Sendable {
     case int, long, double, int128, int256, string, bytes, bool, trueFlag, nat
-    indirect case vector(Node, boxed: Bool)
+    /// A vector of `element`, which is never itself a vector (the schema nests none).
+    case vector(PackedNode, boxed: Bool)
     /// A boxed type, by its index in `TLSchema.typeNames`.
     case boxed(Int32)
     /// A bare constructor, by its index in `TLSchema.combinators`.
     case bare(Int)
     /// Any boxed constructor or method.
     case any
+}
+
+/// A non-vector `Node` packed into an integer, to keep `Node` free of indirection.
+struct PackedNode: Sendable {
+    let raw: Int64
+
+    init(_ node: Node) {
+        let (tag, arg): (Int64, Int64)
+        switch node {
+        case .int: (tag, arg) = (0, 0)
+        case .long: (tag, arg) = (1, 0)
+        case .double: (tag, arg) = (2, 0)
+        case .int128: (tag, arg) = (3, 0)
+        case .int256: (tag, arg) = (4, 0)
+        case .string: (tag, arg) = (5, 0)
+        case .bytes: (tag, arg) = (6, 0)
+        case .bool: (tag, arg) = (7, 0)
+        case .trueFlag: (tag, arg) = (8, 0)
+        case .nat: (tag, arg) = (9, 0)
+        case let .boxed(t): (tag, arg) = (10, Int64(t))
+        case let .bare(i): (tag, arg) = (11, Int64(i))
+        case .any: (tag, arg) = (12, 0)
+        case .vector: preconditionFailure("vectors of vectors are refused by CompiledCombinator.resolve")
+        }
+        raw = tag << 32 | arg
+    }
+
+    var node: Node {
+        let arg = raw & 0xFFFF_FFFF
+        switch raw >> 32 {
+        case 0: return .int
+        case 1: return .long
+        case 2: return .double
+        case 3: return .int128
+        case 4: return .int256
+        case 5: return .string
+        case 6: return .bytes
+        case 7: return .bool
+        case 8: return .trueFlag
+        case 9: return .nat
+        case 10: return .boxed(Int32(arg))
+        case 11: return .bare(Int(arg))
+        default: return .any
+        }
+    }
 }
 
 /// How the codec treats a combinator beyond its parameters.
@@ -40,6 +87,9 @@ final class CompiledCombinator: @unchecked Sendable {
     let params: UnsafeMutableBufferPointer<CompiledParam>
     /// Parameter names, parallel to `params`.
     let names: [String]
+    let name: String
+    /// Its position in its schema's `combinators`.
+    let index: Int
     /// Parameter indices by name (flags words included, so a hand-written `flags` is recognised).
     let fieldTable: NameTable
     /// Parameters that are neither conditional nor flags words: always present.
@@ -49,7 +99,7 @@ final class CompiledCombinator: @unchecked Sendable {
     let special: Special
     let idBytes: UInt32
 
-    init(_ c: TLCombinator, typeIndex: [String: Int32], indexByName: [String: Int], constructorsByType: [[Int]]) throws {
+    init(_ c: TLCombinator, index: Int, typeIndex: [String: Int32], indexByName: [String: Int], constructorsByType: [[Int]]) throws {
         var slots: [String: Int] = [:]
         var params: [CompiledParam] = []
         for p in c.params {
@@ -79,6 +129,8 @@ final class CompiledCombinator: @unchecked Sendable {
         _ = buffer.initialize(from: params)
         self.params = buffer
         self.names = c.params.map(\.name)
+        self.name = c.name
+        self.index = index
         self.fieldTable = NameTable(names)
         self.requiredCount = params.filter { $0.flagSlot < 0 && $0.ownSlot < 0 }.count
         self.typeID = c.isMethod ? -1 : (typeIndex[c.resultType] ?? -1)
@@ -111,7 +163,9 @@ final class CompiledCombinator: @unchecked Sendable {
         case .nat: return .nat
         case .any, .generic: return .any
         case let .vector(element, boxed):
-            return .vector(try resolve(element, typeIndex: typeIndex, indexByName: indexByName, constructorsByType: constructorsByType), boxed: boxed)
+            let inner = try resolve(element, typeIndex: typeIndex, indexByName: indexByName, constructorsByType: constructorsByType)
+            if case .vector = inner { throw TLError(.unknownType(type.description + " (vectors of vectors are not supported)")) }
+            return .vector(PackedNode(inner), boxed: boxed)
         case let .boxed(name):
             guard let t = typeIndex[name] else { throw TLError(.unknownType(name)) }
             return .boxed(t)

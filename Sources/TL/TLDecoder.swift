@@ -37,7 +37,7 @@ extension TLSchema {
         case .int256: return .int256(try r.readRaw(32))
         case .string:
             let range = try r.readBytesRange()
-            if let s = String(validating: r.bytes[range], as: UTF8.self) { return .string(s) }
+            if let s = Self.text(r.bytes[range]) { return .string(s) }
             return .bytes(Array(r.bytes[range]))
         case .bytes:
             return .bytes(Array(r.bytes[try r.readBytesRange()]))
@@ -59,6 +59,7 @@ extension TLSchema {
                 guard id == Self.vectorID else { throw unexpected(id, expected: "Vector") }
             }
             let count = Int(try r.readInt32())
+            let element = element.node
             let minimum = minimumSize(element)
             guard count >= 0, count <= r.remaining / minimum else {
                 throw TLError(.lengthExceedsInput(length: count, remaining: r.remaining))
@@ -107,7 +108,7 @@ extension TLSchema {
         default: break
         }
         let params = c.params
-        var fields: [String: TLValue] = [:]
+        var fields: [TLObject.DecodedField] = []
         var sized = false
         var words: (UInt32, UInt32) = (0, 0)
         for i in 0..<params.count {
@@ -119,20 +120,24 @@ extension TLSchema {
             }
             if !sized {
                 // Flags words come first, so an upper bound on the number of fields is known here.
-                fields = Dictionary(minimumCapacity: c.requiredCount + words.0.nonzeroBitCount + words.1.nonzeroBitCount)
+                fields.reserveCapacity(c.requiredCount + words.0.nonzeroBitCount + words.1.nonzeroBitCount)
                 sized = true
             }
             if p.flagSlot >= 0 {
                 let word = p.flagSlot == 0 ? words.0 : words.1
                 if word & p.mask == 0 { continue }
                 if p.isTrueFlag {
-                    fields[c.names[i]] = .bool(true)
+                    fields.append(.init(index: i, value: .bool(true)))
                     continue
                 }
             }
-            do { fields[c.names[i]] = try read(p.node, &r, depth: depth + 1) } catch let e as TLError { throw e.prefixed(c.names[i]) }
+            do {
+                fields.append(.init(index: i, value: try read(p.node, &r, depth: depth + 1)))
+            } catch let e as TLError {
+                throw e.prefixed(c.names[i])
+            }
         }
-        return TLObject(name: combinators[index].name, fields: fields)
+        return TLObject(name: c.name, decoded: c, fields: fields)
     }
 
     /// `message msg_id:long seqno:int bytes:int body:Object`; the body must fill exactly `bytes`.
@@ -165,6 +170,14 @@ extension TLSchema {
         let value = try body(&inner)
         if !inner.isAtEnd { throw TLError(.trailingBytes(count: inner.remaining)).prefixed("packed_data") }
         return value
+    }
+
+    /// The bytes as text if they are valid UTF-8. (`String(decoding:)` repairs invalid
+    /// input, so the result is valid exactly when it kept every byte; this avoids the
+    /// slower generic `String(validating:)`.)
+    static func text(_ bytes: ArraySlice<UInt8>) -> String? {
+        let s = String(decoding: bytes, as: UTF8.self)
+        return s.utf8.count == bytes.count && s.utf8.elementsEqual(bytes) ? s : nil
     }
 
     /// The least number of bytes one element can take, to refuse vector counts the input cannot hold.

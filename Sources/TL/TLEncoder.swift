@@ -77,7 +77,7 @@ extension TLSchema {
             if boxed { w.writeUInt32(Self.vectorID) }
             w.writeInt32(Int32(truncatingIfNeeded: items.count))
             for i in items.indices {
-                do { try write(items[i], element, into: &w, depth: depth + 1) } catch let e as TLError { throw e.prefixed("[\(i)]") }
+                do { try write(items[i], element.node, into: &w, depth: depth + 1) } catch let e as TLError { throw e.prefixed("[\(i)]") }
             }
         case let .boxed(type):
             guard case let .object(o) = value else { throw wrong(typeNames[Int(type)], value) }
@@ -100,6 +100,12 @@ extension TLSchema {
     /// `expected` is a type index, or -1 for any constructor or method.
     func writeObject(_ o: TLObject, boxed: Bool, expected: Int32, into w: inout TLWriter, depth: Int) throws {
         guard depth < Self.maxDepth else { throw TLError(.tooDeep(limit: Self.maxDepth)) }
+        // A decoded object carries its combinator: no lookup by name.
+        if case let .decoded(c, entries) = o.storage, c.name == o.name, c.special == .none, c.index < compiled.count, compiled[c.index] === c {
+            if expected >= 0 && c.typeID != expected { throw wrongType(c.index, expected: expected) }
+            if boxed { w.writeUInt32(c.idBytes) }
+            return try writeDecoded(entries, c, into: &w, depth: depth)
+        }
         guard let index = nameTable.index(of: o.name) else {
             throw TLError(.unknownName(o.name, suggestions: suggestions(for: o.name)))
         }
@@ -148,6 +154,32 @@ extension TLSchema {
         }
     }
 
+    /// Re-encodes a decoded object: its fields are already in schema order, by index.
+    private func writeDecoded(_ entries: [TLObject.DecodedField], _ c: CompiledCombinator, into w: inout TLWriter, depth: Int) throws {
+        let params = c.params
+        var words: (UInt32, UInt32) = (0, 0)
+        for e in entries {
+            let p = params[e.index]
+            if p.flagSlot == 0 { words.0 |= p.mask } else if p.flagSlot == 1 { words.1 |= p.mask }
+        }
+        var next = 0
+        for i in 0..<params.count {
+            let p = params[i]
+            if p.ownSlot >= 0 {
+                w.writeUInt32(p.ownSlot == 0 ? words.0 : words.1)
+                continue
+            }
+            guard next < entries.count, entries[next].index == i else {
+                if p.flagSlot >= 0 { continue }
+                throw TLError(.missingField(name: c.names[i], type: combinator(named: c.name)?.params[i].typeText ?? ""))
+            }
+            let value = entries[next].value
+            next += 1
+            if p.isTrueFlag { continue }
+            do { try write(value, p.node, into: &w, depth: depth + 1) } catch let e as TLError { throw e.prefixed(c.names[i]) }
+        }
+    }
+
     /// Finds the field that matched no parameter (a `flags` word given by hand is ignored).
     func checkUnknownFields(_ o: TLObject, index: Int) throws {
         let params = combinators[index].params
@@ -161,9 +193,9 @@ extension TLSchema {
     /// `message msg_id:long seqno:int bytes:int body:Object`: `bytes` is computed from the body,
     /// which may be an object or raw bytes written as they are.
     private func writeMessage(_ o: TLObject, into w: inout TLWriter, depth: Int) throws {
-        guard let msgID = o.fields["msg_id"] else { throw TLError(.missingField(name: "msg_id", type: "long")) }
-        guard let seqno = o.fields["seqno"] else { throw TLError(.missingField(name: "seqno", type: "int")) }
-        guard let body = o.fields["body"] else { throw TLError(.missingField(name: "body", type: "Object")) }
+        guard let msgID = o["msg_id"] else { throw TLError(.missingField(name: "msg_id", type: "long")) }
+        guard let seqno = o["seqno"] else { throw TLError(.missingField(name: "seqno", type: "int")) }
+        guard let body = o["body"] else { throw TLError(.missingField(name: "body", type: "Object")) }
         do { try write(msgID, .long, into: &w, depth: depth) } catch let e as TLError { throw e.prefixed("msg_id") }
         do { try write(seqno, .int, into: &w, depth: depth) } catch let e as TLError { throw e.prefixed("seqno") }
         let lengthAt = w.count
@@ -175,8 +207,8 @@ extension TLSchema {
     /// `rpc_result req_msg_id:long result:Object`: `result` raw bytes (already encoded by the
     /// method's result type) are written as they are; an object is written boxed.
     private func writeRPCResult(_ o: TLObject, into w: inout TLWriter, depth: Int) throws {
-        guard let reqID = o.fields["req_msg_id"] else { throw TLError(.missingField(name: "req_msg_id", type: "long")) }
-        guard let result = o.fields["result"] else { throw TLError(.missingField(name: "result", type: "Object")) }
+        guard let reqID = o["req_msg_id"] else { throw TLError(.missingField(name: "req_msg_id", type: "long")) }
+        guard let result = o["result"] else { throw TLError(.missingField(name: "result", type: "Object")) }
         do { try write(reqID, .long, into: &w, depth: depth) } catch let e as TLError { throw e.prefixed("req_msg_id") }
         do { try writeRawOrObject(result, into: &w, depth: depth) } catch let e as TLError { throw e.prefixed("result") }
     }
@@ -205,7 +237,7 @@ extension Node {
     var holdsText: Bool {
         switch self {
         case .string: return true
-        case let .vector(element, _): return element.holdsText
+        case let .vector(element, _): return element.node.holdsText
         default: return false
         }
     }

@@ -46,7 +46,7 @@ extension TLSchema {
         var out: [String: JSONValue] = ["_": .string(object.name)]
         let params = indexByName[object.name].map { UnsafeBufferPointer(compiled[$0].params) } ?? UnsafeBufferPointer(start: nil, count: 0)
         let names = indexByName[object.name].map { compiled[$0].names } ?? []
-        for (key, v) in object.fields {
+        object.forEachField { key, v in
             if let i = names.firstIndex(of: key), params[i].node.holdsText {
                 out[key] = textJSON(v)
             } else {
@@ -115,7 +115,7 @@ extension TLSchema {
             var out: [TLValue] = []
             out.reserveCapacity(items.count)
             for (i, item) in items.enumerated() {
-                do { out.append(try value(fromJSON: item, element, depth: depth + 1)) } catch let e as TLError { throw e.prefixed("[\(i)]") }
+                do { out.append(try value(fromJSON: item, element.node, depth: depth + 1)) } catch let e as TLError { throw e.prefixed("[\(i)]") }
             }
             return .vector(out)
         case let .boxed(type):

@@ -84,8 +84,8 @@ public final class TLSchema: Sendable {
         self.constructorsByType = byType
         var compiled: [CompiledCombinator] = []
         compiled.reserveCapacity(all.count)
-        for c in all {
-            compiled.append(try CompiledCombinator(c, typeIndex: typeIndex, indexByName: byName, constructorsByType: byType))
+        for (i, c) in all.enumerated() {
+            compiled.append(try CompiledCombinator(c, index: i, typeIndex: typeIndex, indexByName: byName, constructorsByType: byType))
         }
         self.compiled = compiled
     }
