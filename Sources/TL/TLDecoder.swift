@@ -176,8 +176,16 @@ extension TLSchema {
     /// input, so the result is valid exactly when it kept every byte; this avoids the
     /// slower generic `String(validating:)`.)
     static func text(_ bytes: ArraySlice<UInt8>) -> String? {
-        let s = String(decoding: bytes, as: UTF8.self)
-        return s.utf8.count == bytes.count && s.utf8.elementsEqual(bytes) ? s : nil
+        var s = String(decoding: bytes, as: UTF8.self)
+        guard s.utf8.count == bytes.count else { return nil }
+        let same = s.withUTF8 { text in
+            bytes.withUnsafeBufferPointer { raw in
+                var i = 0
+                while i < raw.count, text[i] == raw[i] { i += 1 }
+                return i == raw.count
+            }
+        }
+        return same ? s : nil
     }
 
     /// The least number of bytes one element can take, to refuse vector counts the input cannot hold.
