@@ -94,6 +94,8 @@ final class CompiledCombinator: @unchecked Sendable {
     let fieldTable: NameTable
     /// Parameters that are neither conditional nor flags words: always present.
     let requiredCount: Int
+    /// Parameters behind the second flags word (an upper bound on the fields it adds).
+    let secondWordCount: Int
     /// The boxed type of a constructor; -1 for methods.
     let typeID: Int32
     let special: Special
@@ -133,6 +135,7 @@ final class CompiledCombinator: @unchecked Sendable {
         self.index = index
         self.fieldTable = NameTable(names)
         self.requiredCount = params.filter { $0.flagSlot < 0 && $0.ownSlot < 0 }.count
+        self.secondWordCount = params.filter { $0.flagSlot == 1 }.count
         self.typeID = c.isMethod ? -1 : (typeIndex[c.resultType] ?? -1)
         self.idBytes = c.id
         switch c.name {

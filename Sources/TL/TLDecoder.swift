@@ -111,16 +111,18 @@ extension TLSchema {
         var fields: [TLObject.DecodedField] = []
         var sized = false
         var words: (UInt32, UInt32) = (0, 0)
+        var secondWordRead = false
         for i in 0..<params.count {
             let p = params[i]
             if p.ownSlot >= 0 {
                 let word = try r.readUInt32()
-                if p.ownSlot == 0 { words.0 = word } else { words.1 = word }
+                if p.ownSlot == 0 { words.0 = word } else { words.1 = word; secondWordRead = true }
                 continue
             }
             if !sized {
-                // Flags words come first, so an upper bound on the number of fields is known here.
-                fields.reserveCapacity(c.requiredCount + words.0.nonzeroBitCount + words.1.nonzeroBitCount)
+                // An upper bound on the number of fields, from the flags read so far.
+                let second = secondWordRead ? words.1.nonzeroBitCount : c.secondWordCount
+                fields.reserveCapacity(c.requiredCount + words.0.nonzeroBitCount + second)
                 sized = true
             }
             if p.flagSlot >= 0 {

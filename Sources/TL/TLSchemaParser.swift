@@ -144,7 +144,9 @@ struct TLSchemaParser {
             return generics.contains(name) ? .generic(name) : nil
         }
         if !generics.isEmpty && generics.contains(String(text)) { return .generic(String(text)) }
-        for (prefix, boxed) in [("Vector<", true), ("vector<", false)] where utf8.starts(with: prefix.utf8) {
+        let first = utf8.first
+        if first == UInt8(ascii: "V") || first == UInt8(ascii: "v"), utf8.dropFirst().starts(with: "ector<".utf8) {
+            let boxed = first == UInt8(ascii: "V")
             guard utf8.last == UInt8(ascii: ">") else { return nil }
             let inner = text[utf8.index(utf8.startIndex, offsetBy: 7)..<utf8.index(before: utf8.endIndex)]
             guard let element = parseType(inner, generics: generics) else { return nil }
@@ -157,8 +159,8 @@ struct TLSchemaParser {
         guard isIdentifier(text, allowDots: true) else { return nil }
         // The last dotted part decides: `auth.sentCode` is bare, `auth.SentCode` boxed.
         let lastPart = utf8.lastIndex(of: UInt8(ascii: ".")).map { utf8.index(after: $0) } ?? utf8.startIndex
-        let first = utf8[lastPart]
-        if first >= UInt8(ascii: "a") && first <= UInt8(ascii: "z") { return .bare(String(text)) }
+        let initial = utf8[lastPart]
+        if initial >= UInt8(ascii: "a") && initial <= UInt8(ascii: "z") { return .bare(String(text)) }
         return .boxed(String(text))
     }
 
