@@ -62,8 +62,12 @@ extension TLSchema {
             w.writeRaw(raw)
         case .string, .bytes:
             switch value {
-            case let .string(s): w.writeString(s)
-            case let .bytes(b): w.writeBytes(b)
+            case let .string(s):
+                guard s.utf8.count < TLWriter.maxBytesLength else { throw tooLong(s.utf8.count) }
+                w.writeString(s)
+            case let .bytes(b):
+                guard b.count < TLWriter.maxBytesLength else { throw tooLong(b.count) }
+                w.writeBytes(b)
             default: throw wrong(node.isBytes ? "bytes" : "string", value)
             }
         case .bool:
@@ -218,6 +222,10 @@ extension TLSchema {
         case let .bytes(raw): w.writeRaw(raw)
         default: try write(value, .any, into: &w, depth: depth + 1)
         }
+    }
+
+    private func tooLong(_ count: Int) -> TLError {
+        TLError(.wrongValue(expected: "a string or bytes shorter than 16 MiB (TL's length limit)", got: "\(count) bytes"))
     }
 
     func wrong(_ expected: String, _ value: TLValue) -> TLError {
