@@ -13,19 +13,22 @@ func seconds(_ d: Duration) -> Double {
     Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
 }
 
-/// Best-of-5 throughput in MB/s (10^6 bytes/s), each round running at least `minTime`/5.
-func rate(_ bytes: Int, minTime: Double = 0.3, _ body: () throws -> Void) rethrows -> Double {
-    var best = 0.0
-    for _ in 0..<5 {
-        var n = 0
-        let start = clock.now
-        var elapsed = 0.0
-        repeat {
-            try body()
-            n += 1
-            elapsed = seconds(clock.now - start)
-        } while elapsed < minTime / 5
-        best = max(best, Double(n * bytes) / elapsed / 1e6)
+/// Best throughputs of several bodies measured in interleaved rounds, so that load from
+/// other processes on a shared machine hits them alike.
+func rates(_ bytes: Int, rounds: Int = 7, slice: Double = 0.04, _ bodies: [() throws -> Void]) throws -> [Double] {
+    var best = [Double](repeating: 0, count: bodies.count)
+    for _ in 0..<rounds {
+        for (i, body) in bodies.enumerated() {
+            var n = 0
+            let start = clock.now
+            var elapsed = 0.0
+            repeat {
+                try body()
+                n += 1
+                elapsed = seconds(clock.now - start)
+            } while elapsed < slice
+            best[i] = max(best[i], Double(n * bytes) / elapsed / 1e6)
+        }
     }
     return best
 }
@@ -119,29 +122,33 @@ func ratio(_ a: Double?, _ b: Double?) -> String {
 }
 
 if wants("ige") {
-print("AES-256-IGE (MB/s = 10^6 B/s, best of 5; AES-NI \(AESIGE.encryptEngine == .aesni ? "used" : "absent"))")
+print("AES-256-IGE (MB/s = 10^6 B/s, best of 7 interleaved rounds; AES-NI \(AESIGE.encryptEngine == .aesni ? "used" : "absent"))")
 print("size     dir  ours   aesni  cbc-rw evp-blk ossl-ige | tgcrypto cryptg | CBC-enc ECB-enc | ours/CBC ours/cryptg ours/tgcrypto")
 for size in sizes {
     let data = SecureRandom.bytes(size)
     let sealed = try AESIGE.encrypt(data, key: key, iv: iv)
     var scratch = [UInt8](repeating: 0, count: size)
-    let cbcRate = rate(size) { evpEncrypt("AES-256-CBC", data, key: key, iv: Array(iv[0..<16]), into: &scratch) }
-    let ecbRate = rate(size) { evpEncrypt("AES-256-ECB", data, key: key, iv: [], into: &scratch) }
     let p = peerIGE[String(size)] ?? [:]
     for encrypting in [true, false] {
-        func engineRate(_ e: AESIGE.Engine) throws -> Double {
-            try rate(size) {
-                _ = encrypting ? try AESIGE.encrypt(data, key: key, iv: iv, engine: e)
-                               : try AESIGE.decrypt(sealed, key: key, iv: iv, engine: e)
-            }
+        func run(_ e: AESIGE.Engine) -> () throws -> Void {
+            { _ = encrypting ? try AESIGE.encrypt(data, key: key, iv: iv, engine: e)
+                             : try AESIGE.decrypt(sealed, key: key, iv: iv, engine: e) }
         }
-        let ours = try engineRate(.automatic)
+        let engines: [AESIGE.Engine] = encrypting ? [.automatic, .aesni, .cbc, .evpBlockwise, .opensslIGE]
+                                                  : [.automatic, .aesni, .evpBlockwise, .opensslIGE]
+        var measured = try rates(size, [
+            { evpEncrypt("AES-256-CBC", data, key: key, iv: Array(iv[0..<16]), into: &scratch) },
+            { evpEncrypt("AES-256-ECB", data, key: key, iv: [], into: &scratch) },
+        ] + engines.map(run))
+        let (cbcRate, ecbRate) = (measured.removeFirst(), measured.removeFirst())
+        var byEngine: [AESIGE.Engine: Double] = [:]
+        for (e, r) in zip(engines, measured) { byEngine[e] = r }
+        let ours = byEngine[.automatic]!
         let tg = p[encrypting ? "tgcrypto_enc" : "tgcrypto_dec"], cg = p[encrypting ? "cryptg_enc" : "cryptg_dec"]
         let label = size >= 1 << 20 ? "\(size >> 20) MiB" : "\(size >> 10) KiB"
         print(label.padding(toLength: 8, withPad: " ", startingAt: 0), encrypting ? "enc" : "dec",
-              f(ours).leftPad(5), f(try engineRate(.aesni)).leftPad(6),
-              (encrypting ? f(try engineRate(.cbc)) : "—").leftPad(6), f(try engineRate(.evpBlockwise)).leftPad(7),
-              f(try engineRate(.opensslIGE)).leftPad(8), "|", f(tg).leftPad(8), f(cg).leftPad(6), "|",
+              f(ours).leftPad(5), f(byEngine[.aesni]).leftPad(6), f(byEngine[.cbc]).leftPad(6),
+              f(byEngine[.evpBlockwise]).leftPad(7), f(byEngine[.opensslIGE]).leftPad(8), "|", f(tg).leftPad(8), f(cg).leftPad(6), "|",
               f(cbcRate).leftPad(7), f(ecbRate).leftPad(7), "|",
               ratio(ours, cbcRate).leftPad(8), ratio(ours, cg).leftPad(11), ratio(ours, tg).leftPad(13))
     }
