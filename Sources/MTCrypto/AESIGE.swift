@@ -33,45 +33,52 @@ public enum AESIGE {
     public static let decryptEngine: Engine = hasAESNI ? .aesni : .evpBlockwise
 
     /// Encrypts `data` (a multiple of 16 bytes) with a 32-byte key and 32-byte IV.
-    public static func encrypt(_ data: [UInt8], key: [UInt8], iv: [UInt8]) throws -> [UInt8] {
+    public static func encrypt<Bytes: ContiguousByteInput>(_ data: Bytes, key: [UInt8], iv: [UInt8]) throws -> [UInt8] {
         try encrypt(data, key: key, iv: iv, engine: .automatic)
     }
 
     /// Decrypts `data` (a multiple of 16 bytes) with a 32-byte key and 32-byte IV.
-    public static func decrypt(_ data: [UInt8], key: [UInt8], iv: [UInt8]) throws -> [UInt8] {
+    public static func decrypt<Bytes: ContiguousByteInput>(_ data: Bytes, key: [UInt8], iv: [UInt8]) throws -> [UInt8] {
         try decrypt(data, key: key, iv: iv, engine: .automatic)
     }
 
     /// Encryption with a chosen engine (benchmarks and cross-checks).
-    public static func encrypt(_ data: [UInt8], key: [UInt8], iv: [UInt8], engine: Engine) throws -> [UInt8] {
+    public static func encrypt<Bytes: ContiguousByteInput>(_ data: Bytes, key: [UInt8], iv: [UInt8], engine: Engine) throws -> [UInt8] {
         try run(data, key: key, iv: iv, engine: engine == .automatic ? encryptEngine : engine, encrypting: true)
     }
 
     /// Decryption with a chosen engine (benchmarks and cross-checks).
-    public static func decrypt(_ data: [UInt8], key: [UInt8], iv: [UInt8], engine: Engine) throws -> [UInt8] {
+    public static func decrypt<Bytes: ContiguousByteInput>(_ data: Bytes, key: [UInt8], iv: [UInt8], engine: Engine) throws -> [UInt8] {
         try run(data, key: key, iv: iv, engine: engine == .automatic ? decryptEngine : engine, encrypting: false)
     }
 
-    static func run(_ data: [UInt8], key: [UInt8], iv: [UInt8], engine: Engine, encrypting: Bool) throws -> [UInt8] {
-        try validate(data: data, key: key, iv: iv)
-        var out = [UInt8](unsafeUninitializedCapacity: data.count) { _, n in n = data.count }
-        guard !data.isEmpty else { return out }
+    static func run<Bytes: ContiguousByteInput>(_ data: Bytes, key: [UInt8], iv: [UInt8], engine: Engine,
+                                               encrypting: Bool) throws -> [UInt8] {
         try data.withUnsafeBytes { input in
-            try out.withUnsafeMutableBytes { output in
-                try key.withUnsafeBytes { k in
-                    try iv.withUnsafeBytes { v in
-                        let i = input.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                        let o = output.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                        let kp = k.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                        let vp = v.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                        switch (engine, encrypting) {
-                        case (.aesni, true) where hasAESNI: tg_aesni_ige256_encrypt(i, o, data.count / 16, kp, vp)
-                        case (.aesni, false) where hasAESNI: tg_aesni_ige256_decrypt(i, o, data.count / 16, kp, vp)
-                        case (.opensslIGE, _): opensslIGE(input, into: output, key: k, iv: v, encrypting: encrypting)
-                        case (.evpBlockwise, _), (.aesni, _), (.automatic, _), (.cbc, false):
-                            try blockwise(input, into: output, key: k, iv: v, encrypting: encrypting)
-                        case (.cbc, true): try encryptViaCBC(input, into: output, key: k, iv: v)
-                        }
+            try run(input, key: key, iv: iv, engine: engine, encrypting: encrypting)
+        }
+    }
+
+    static func run(_ input: UnsafeRawBufferPointer, key: [UInt8], iv: [UInt8], engine: Engine,
+                    encrypting: Bool) throws -> [UInt8] {
+        let count = input.count
+        try validate(count: count, key: key, iv: iv)
+        var out = [UInt8](unsafeUninitializedCapacity: count) { _, n in n = count }
+        guard count > 0 else { return out }
+        try out.withUnsafeMutableBytes { output in
+            try key.withUnsafeBytes { k in
+                try iv.withUnsafeBytes { v in
+                    let i = input.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                    let o = output.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                    let kp = k.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                    let vp = v.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                    switch (engine, encrypting) {
+                    case (.aesni, true) where hasAESNI: tg_aesni_ige256_encrypt(i, o, count / 16, kp, vp)
+                    case (.aesni, false) where hasAESNI: tg_aesni_ige256_decrypt(i, o, count / 16, kp, vp)
+                    case (.opensslIGE, _): opensslIGE(input, into: output, key: k, iv: v, encrypting: encrypting)
+                    case (.evpBlockwise, _), (.aesni, _), (.automatic, _), (.cbc, false):
+                        try blockwise(input, into: output, key: k, iv: v, encrypting: encrypting)
+                    case (.cbc, true): try encryptViaCBC(input, into: output, key: k, iv: v)
                     }
                 }
             }
@@ -79,10 +86,10 @@ public enum AESIGE {
         return out
     }
 
-    static func validate(data: [UInt8], key: [UInt8], iv: [UInt8]) throws {
+    static func validate(count: Int, key: [UInt8], iv: [UInt8]) throws {
         guard key.count == 32 else { throw CryptoError.badKeyLength(expected: 32, got: key.count) }
         guard iv.count == 32 else { throw CryptoError.badIVLength(expected: 32, got: iv.count) }
-        guard data.count % 16 == 0 else { throw CryptoError.badBlockLength(length: data.count) }
+        guard count % 16 == 0 else { throw CryptoError.badBlockLength(length: count) }
     }
 
     // MARK: - Encryption through CBC
