@@ -15,7 +15,8 @@ import COpenSSL
 public enum AESIGE {
     /// The ways IGE can be computed here; `crypto-bench` measures them side by side.
     public enum Engine: String, CaseIterable, Sendable {
-        /// The fastest measured on this CPU (see `encryptEngine` / `decryptEngine`).
+        /// AES-NI when the CPU has it (fastest in crypto-bench), else the portable engines
+        /// (see `encryptEngine` / `decryptEngine`).
         case automatic
         /// AES-NI round instructions inline (x86-64 only).
         case aesni
