@@ -11,33 +11,65 @@ import COpenSSL
 /// Decryption has no such identity (the chain goes through D); it runs on the
 /// AES-NI rounds directly when the CPU has them, else blockwise through EVP.
 public enum AESIGE {
+    /// The ways IGE can be computed here; `crypto-bench` measures them side by side.
+    public enum Engine: String, CaseIterable, Sendable {
+        /// The fastest measured on this CPU (see `encryptEngine` / `decryptEngine`).
+        case automatic
+        /// AES-NI round instructions inline (x86-64 only).
+        case aesni
+        /// Encryption through OpenSSL's AES-256-CBC on rewritten input (encryption only).
+        case cbc
+        /// One EVP AES-256-ECB call per block (portable).
+        case evpBlockwise
+        /// OpenSSL's legacy table-based `AES_ige_encrypt`.
+        case opensslIGE
+    }
+
+    static let hasAESNI = tg_aesni_available() != 0
+    /// What `.automatic` uses for each direction.
+    public static let encryptEngine: Engine = hasAESNI ? .aesni : .cbc
+    public static let decryptEngine: Engine = hasAESNI ? .aesni : .evpBlockwise
+
     /// Encrypts `data` (a multiple of 16 bytes) with a 32-byte key and 32-byte IV.
     public static func encrypt(_ data: [UInt8], key: [UInt8], iv: [UInt8]) throws -> [UInt8] {
-        try validate(data: data, key: key, iv: iv)
-        var out = [UInt8](repeating: 0, count: data.count)
-        guard !data.isEmpty else { return out }
-        try data.withUnsafeBytes { m in
-            try out.withUnsafeMutableBytes { c in
-                try key.withUnsafeBytes { k in
-                    try iv.withUnsafeBytes { v in
-                        try encryptViaCBC(m, into: c, key: k, iv: v)
-                    }
-                }
-            }
-        }
-        return out
+        try encrypt(data, key: key, iv: iv, engine: .automatic)
     }
 
     /// Decrypts `data` (a multiple of 16 bytes) with a 32-byte key and 32-byte IV.
     public static func decrypt(_ data: [UInt8], key: [UInt8], iv: [UInt8]) throws -> [UInt8] {
+        try decrypt(data, key: key, iv: iv, engine: .automatic)
+    }
+
+    /// Encryption with a chosen engine (benchmarks and cross-checks).
+    public static func encrypt(_ data: [UInt8], key: [UInt8], iv: [UInt8], engine: Engine) throws -> [UInt8] {
+        try run(data, key: key, iv: iv, engine: engine == .automatic ? encryptEngine : engine, encrypting: true)
+    }
+
+    /// Decryption with a chosen engine (benchmarks and cross-checks).
+    public static func decrypt(_ data: [UInt8], key: [UInt8], iv: [UInt8], engine: Engine) throws -> [UInt8] {
+        try run(data, key: key, iv: iv, engine: engine == .automatic ? decryptEngine : engine, encrypting: false)
+    }
+
+    static func run(_ data: [UInt8], key: [UInt8], iv: [UInt8], engine: Engine, encrypting: Bool) throws -> [UInt8] {
         try validate(data: data, key: key, iv: iv)
-        var out = [UInt8](repeating: 0, count: data.count)
+        var out = [UInt8](unsafeUninitializedCapacity: data.count) { _, n in n = data.count }
         guard !data.isEmpty else { return out }
-        try data.withUnsafeBytes { c in
-            try out.withUnsafeMutableBytes { m in
+        try data.withUnsafeBytes { input in
+            try out.withUnsafeMutableBytes { output in
                 try key.withUnsafeBytes { k in
                     try iv.withUnsafeBytes { v in
-                        try decryptBlockwise(c, into: m, key: k, iv: v)
+                        let i = input.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                        let o = output.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                        let kp = k.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                        let vp = v.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                        switch (engine, encrypting) {
+                        case (.aesni, true) where hasAESNI: tg_aesni_ige256_encrypt(i, o, data.count / 16, kp, vp)
+                        case (.aesni, false) where hasAESNI: tg_aesni_ige256_decrypt(i, o, data.count / 16, kp, vp)
+                        case (.opensslIGE, _): opensslIGE(input, into: output, key: k, iv: v, encrypting: encrypting)
+                        case (.evpBlockwise, _), (.aesni, _), (.automatic, _), (.cbc, false):
+                            try blockwise(input, into: output, key: k, iv: v, encrypting: encrypting)
+                        case (.cbc, true): try encryptViaCBC(input, into: output, key: k, iv: v)
+                        }
                     }
                 }
             }
@@ -74,25 +106,43 @@ public enum AESIGE {
         if blocks > 1 { xorBlocks(dst + 16, src, dst + 16, count: blocks - 1) }
     }
 
-    // MARK: - Blockwise decryption through EVP (portable fallback)
+    // MARK: - Blockwise through EVP (portable fallback)
 
-    static func decryptBlockwise(_ c: UnsafeRawBufferPointer, into m: UnsafeMutableRawBufferPointer,
-                                 key: UnsafeRawBufferPointer, iv: UnsafeRawBufferPointer) throws {
-        let context = try CipherContext(cipher: FetchedCiphers.ecb, key: key, iv: nil, encrypt: false)
-        let src = c.baseAddress!, dst = m.baseAddress!
-        var prevC = iv.baseAddress!, prevM = UnsafeRawPointer(iv.baseAddress! + 16)
+    /// out_i = F(in_i ⊕ prevOut) ⊕ prevIn with F = E or D; the IV is (c_0, m_0), so
+    /// encryption starts from (prevOut, prevIn) = (c_0, m_0) and decryption from (m_0, c_0).
+    static func blockwise(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer,
+                          key: UnsafeRawBufferPointer, iv: UnsafeRawBufferPointer, encrypting: Bool) throws {
+        let context = try CipherContext(cipher: FetchedCiphers.ecb, key: key, iv: nil, encrypt: encrypting)
+        let src = input.baseAddress!, dst = output.baseAddress!
+        var prevOut = iv.baseAddress! + (encrypting ? 0 : 16)
+        var prevIn = iv.baseAddress! + (encrypting ? 16 : 0)
         var scratch = (UInt64(0), UInt64(0))
         withUnsafeMutableBytes(of: &scratch) { t in
             let tmp = t.baseAddress!
-            for i in 0..<(c.count / 16) {
-                let ci = src + 16 * i, mi = dst + 16 * i
-                xorBlock(ci, prevM, tmp)
+            for i in 0..<(input.count / 16) {
+                let inBlock = src + 16 * i, outBlock = dst + 16 * i
+                xorBlock(inBlock, prevOut, tmp)
                 context.update(tmp, tmp, 16)
-                xorBlock(tmp, prevC, mi)
-                prevC = ci
-                prevM = UnsafeRawPointer(mi)
+                xorBlock(tmp, prevIn, outBlock)
+                prevIn = inBlock
+                prevOut = UnsafeRawPointer(outBlock)
             }
+            OPENSSL_cleanse(tmp, 16)
         }
+    }
+
+    // MARK: - OpenSSL's legacy AES_ige_encrypt (for comparison)
+
+    static func opensslIGE(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer,
+                           key: UnsafeRawBufferPointer, iv: UnsafeRawBufferPointer, encrypting: Bool) {
+        var schedule = AES_KEY()
+        let k = key.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        _ = encrypting ? AES_set_encrypt_key(k, 256, &schedule) : AES_set_decrypt_key(k, 256, &schedule)
+        var ivCopy = Array(iv)
+        AES_ige_encrypt(input.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                        output.baseAddress!.assumingMemoryBound(to: UInt8.self), input.count, &schedule, &ivCopy,
+                        encrypting ? AES_ENCRYPT : AES_DECRYPT)
+        withUnsafeMutableBytes(of: &schedule) { OPENSSL_cleanse($0.baseAddress, $0.count) }
     }
 }
 
