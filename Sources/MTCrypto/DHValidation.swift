@@ -37,7 +37,12 @@ public enum DHValidation {
         let one = BigNum(1)
         guard v > one else { throw CryptoError.dhValueOutOfRange(.atMostOne) }
         guard v < p.subtracting(one) else { throw CryptoError.dhValueOutOfRange(.atLeastPrimeMinusOne) }
-        let margin = BigNum([1] + [UInt8](repeating: 0, count: (2048 - 64) / 8))   // 2^1984
+        try checkSafetyMargin(v, prime: p)
+    }
+
+    /// 2^(2048−64) ≤ value ≤ p − 2^(2048−64), as SRP requires of g_b = B − k·v.
+    static func checkSafetyMargin(_ v: BigNum, prime p: BigNum) throws {
+        let margin = BigNum([1] + [UInt8](repeating: 0, count: (2048 - 64) / 8))
         guard v >= margin else { throw CryptoError.dhValueOutOfRange(.belowSafetyMargin) }
         guard v <= p.subtracting(margin) else { throw CryptoError.dhValueOutOfRange(.aboveSafetyMargin) }
     }

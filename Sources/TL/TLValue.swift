@@ -1,24 +1,98 @@
-/// A constructor or method call with its fields, by Telethon's field names
+/// A constructor or method call with its fields, by TL field names
 /// (`{"_": "inputPeerUser", "user_id": 1, "access_hash": -2}` in JSON).
 /// Absent optional fields are simply missing; `flags` fields are never stored:
 /// the encoder computes them.
+///
+/// Decoded objects keep their fields in schema order behind the scenes, so that
+/// decoding builds no dictionary and re-encoding looks nothing up by name;
+/// `fields` presents them as a dictionary either way.
 public struct TLObject: Equatable, Sendable {
     public var name: String
-    public var fields: [String: TLValue]
+    var storage: Storage
+
+    enum Storage: Sendable {
+        case dictionary([String: TLValue])
+        /// As decoded: the present fields in schema order, by parameter index.
+        case decoded(CompiledCombinator, [DecodedField])
+    }
+
+    struct DecodedField: Equatable, Sendable {
+        let index: Int
+        let value: TLValue
+    }
 
     public init(name: String, fields: [String: TLValue] = [:]) {
         self.name = name
-        self.fields = fields
+        self.storage = .dictionary(fields)
     }
 
     public init(_ name: String, _ fields: KeyValuePairs<String, TLValue>) {
         self.name = name
-        self.fields = Dictionary(uniqueKeysWithValues: fields.map { ($0.key, $0.value) })
+        self.storage = .dictionary(Dictionary(uniqueKeysWithValues: fields.map { ($0.key, $0.value) }))
+    }
+
+    init(name: String, decoded combinator: CompiledCombinator, fields: [DecodedField]) {
+        self.name = name
+        self.storage = .decoded(combinator, fields)
+    }
+
+    /// The fields by name. (Reading it from a decoded object builds the dictionary;
+    /// `object["field"]` reads one field without that.)
+    public var fields: [String: TLValue] {
+        get {
+            switch storage {
+            case let .dictionary(d):
+                return d
+            case let .decoded(c, entries):
+                var d = [String: TLValue](minimumCapacity: entries.count)
+                for e in entries { d[c.names[e.index]] = e.value }
+                return d
+            }
+        }
+        set { storage = .dictionary(newValue) }
+    }
+
+    /// How many fields are present.
+    public var fieldCount: Int {
+        switch storage {
+        case let .dictionary(d): return d.count
+        case let .decoded(_, entries): return entries.count
+        }
     }
 
     public subscript(field: String) -> TLValue? {
-        get { fields[field] }
-        set { fields[field] = newValue }
+        get {
+            switch storage {
+            case let .dictionary(d):
+                return d[field]
+            case let .decoded(c, entries):
+                for e in entries where c.names[e.index] == field { return e.value }
+                return nil
+            }
+        }
+        set {
+            var d = fields
+            d[field] = newValue
+            storage = .dictionary(d)
+        }
+    }
+
+    /// Calls `body` with each present field (in schema order for decoded objects).
+    public func forEachField(_ body: (String, TLValue) throws -> Void) rethrows {
+        switch storage {
+        case let .dictionary(d):
+            for (k, v) in d { try body(k, v) }
+        case let .decoded(c, entries):
+            for e in entries { try body(c.names[e.index], e.value) }
+        }
+    }
+
+    public static func == (a: TLObject, b: TLObject) -> Bool {
+        guard a.name == b.name else { return false }
+        if case let .decoded(ca, ea) = a.storage, case let .decoded(cb, eb) = b.storage, ca === cb {
+            return ea == eb
+        }
+        return a.fields == b.fields
     }
 }
 
@@ -98,7 +172,7 @@ extension TLValue {
 
     /// A field of an object value.
     public subscript(field: String) -> TLValue? {
-        object?.fields[field]
+        object?[field]
     }
 
     /// What kind of value this is, in words for error messages (never the value itself).

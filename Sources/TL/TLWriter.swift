@@ -41,9 +41,14 @@ public struct TLWriter: Sendable {
         bytes.append(contentsOf: raw)
     }
 
+    /// TL lengths have 24 bits: `writeBytes` needs data shorter than this (16 MiB).
+    public static let maxBytesLength = 1 << 24
+
     /// A TL `bytes`/`string`: 1-byte length (< 254) or 0xFE + 3-byte length, data, padding.
+    /// `data` must be shorter than `maxBytesLength` (the codec checks and throws).
     public mutating func writeBytes<C: Collection>(_ data: C) where C.Element == UInt8 {
         let n = data.count
+        precondition(n < Self.maxBytesLength, "TL bytes are limited to 16 MiB")
         let header: Int
         if n < 254 {
             bytes.append(UInt8(n))
