@@ -35,6 +35,13 @@ public final class DCContext: @unchecked Sendable {
         self.clockSkew = world.config.faults.clockSkewSeconds ?? 0
     }
 
+    /// Writes a diagnostic line to stderr when `TESTDC_DEBUG` is set (never secrets: errors and method names only).
+    func log(_ line: @autoclosure () -> String) {
+        guard DCContext.debug else { return }
+        FileHandle.standardError.write(Data("testdc dc\(dcID): \(line())\n".utf8))
+    }
+    static let debug = ProcessInfo.processInfo.environment["TESTDC_DEBUG"] != nil
+
     /// The server's (possibly skewed) clock.
     func serverDate(_ now: Date) -> Date { now.addingTimeInterval(TimeInterval(clockSkew)) }
 }
@@ -73,18 +80,22 @@ public struct DCConnection {
         if exchange == nil {
             exchange = ServerAuthKeyExchange(privateKey: context.privateKey, clock: MessageIDClock(role: .server, timeOffset: context.clockSkew))
         }
+        context.log("plain packet of \(packet.count) bytes")
         do {
             switch try exchange!.handle(packet, now: now) {
             case .send(let reply):
+                context.log("auth key exchange step answered")
                 return [.send(reply)]
             case .done(let created, let reply):
                 context.world.register(authKeyID: created.authKey.id, key: created.authKey.bytes)
                 exchange = nil
+                context.log("auth key created")
                 return [.send(reply)]
             }
         } catch {
             rejected += 1
             exchange = nil
+            context.log("auth key exchange refused: \(error)")
             return [.close]
         }
     }
@@ -94,6 +105,7 @@ public struct DCConnection {
         if sessions[keyID] == nil {
             guard let bytes = context.world.authKey(id: keyID), let key = try? AuthKey(bytes) else {
                 rejected += 1
+                context.log("unknown auth key \(keyID): -404")
                 return [.transportError(-404)]
             }
             if sessions.count >= DCConnection.maxSessions { sessions.removeAll() }
@@ -107,6 +119,7 @@ public struct DCConnection {
             switch event {
             case .request(let msgID, let body):
                 let outcome = context.dispatcher.dispatch(body, dcID: context.dcID, authKeyID: keyID, connection: &info, now: unixNow)
+                if case .failure(let failure) = outcome.reply { context.log("\(outcome.method ?? "?") -> \(failure)") } else { context.log("\(outcome.method ?? "?") ok") }
                 if let m = outcome.method, m == faults.dropAtMethod {
                     sessions[keyID] = session
                     return actions + [.close]
@@ -120,8 +133,9 @@ public struct DCConnection {
                     return actions + [.sendHalfAndClose(packet)]
                 }
                 if let ms = faults.delayMilliseconds, ms > 0 { actions.append(.delay(milliseconds: ms)) }
-            case .rejected:
+            case .rejected(let error):
                 rejected += 1
+                context.log("message rejected: \(error)")
             case .newSession, .disconnectAfter:
                 break
             }
