@@ -69,7 +69,7 @@ final class WorkflowCrashTests: XCTestCase {
     func testKilledAtEveryStepAndInsideUnsafeStepsResumesWithoutRepeating() async throws {
         guard FileManager.default.isExecutableFile(atPath: RepoPaths.tgflow) else { throw XCTSkip("tgflow is not built at \(RepoPaths.tgflow)") }
         // Every answer is held back 400 ms, so a kill 150 ms after a step starts lands while its request is in flight.
-        let server = try await WorkflowTestServer(test: self, config: #"{"faults":{"delay_milliseconds":400}}"#)
+        let server = try await WorkflowTestServer(test: self, config: #"{"faults":{"delay_ms":400}}"#)
         let dir = server.directory
         let workflow = dir.appendingPathComponent("crash.yaml").path
         try """
