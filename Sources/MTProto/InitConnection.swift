@@ -54,9 +54,9 @@ public enum InitConnection {
     }
 
     /// The server's view: strips `invokeWithLayer` and `initConnection` (either, both, or
-    /// neither) and returns what they carried with the inner query. Unknown `params`
-    /// JSON is skipped only if absent; a body with `params` set is returned unwrapped up
-    /// to `initConnection` (layer known, params nil).
+    /// neither) and returns what they carried with the inner query. An `initConnection`
+    /// carrying the optional `params` JSON (which our peers never send) or one that does
+    /// not parse is returned as the query, with `params` nil.
     public static func unwrap(_ body: [UInt8]) -> (layer: Int32?, params: InitConnectionParams?, query: [UInt8]) {
         var layer: Int32?
         var rest = body

@@ -163,6 +163,21 @@ final class AuthKeyExchangeTests: XCTestCase {
         }
     }
 
+    func testServerDHParamsFailAndDHGenFail() {
+        var client = ClientAuthKeyExchange(dcID: 2, serverKeys: [TestKeys.server.publicKey])
+        var server = ServerAuthKeyExchange(privateKey: TestKeys.server)
+        server.answerServerDHParamsFail = true
+        XCTAssertThrowsError(try runExchange(client: &client, server: &server)) {
+            XCTAssertEqual($0 as? AuthKeyExchangeError, .serverDHParamsFail)
+        }
+        var client2 = ClientAuthKeyExchange(dcID: 2, serverKeys: [TestKeys.server.publicKey])
+        var server2 = ServerAuthKeyExchange(privateKey: TestKeys.server)
+        server2.answerDHGenFail = true
+        XCTAssertThrowsError(try runExchange(client: &client2, server: &server2)) {
+            XCTAssertEqual($0 as? AuthKeyExchangeError, .dhGenFail)
+        }
+    }
+
     func testTamperedDHAnswerFailsHashCheck() throws {
         var client = ClientAuthKeyExchange(dcID: 2, serverKeys: [TestKeys.server.publicKey])
         var server = ServerAuthKeyExchange(privateKey: TestKeys.server)

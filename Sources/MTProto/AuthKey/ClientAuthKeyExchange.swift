@@ -33,7 +33,7 @@ public struct ClientAuthKeyExchange {
         var g: Int
         var gA: [UInt8]
         var timeOffset: Int
-        var authKey: AuthKey
+        var authKey: AuthKey?
         var retries: Int
     }
 
@@ -97,17 +97,18 @@ public struct ClientAuthKeyExchange {
                 try checkNonces(&r, nonce: dh.nonce, serverNonce: dh.serverNonce)
                 let hash = try r.int128()
                 let number = id == Wire.dhGenOK ? 1 : id == Wire.dhGenRetry ? 2 : 3
-                guard hash == AuthKeyMath.newNonceHash(newNonce: dh.newNonce, authKey: dh.authKey, number: number) else {
+                guard let authKey = dh.authKey,
+                      hash == AuthKeyMath.newNonceHash(newNonce: dh.newNonce, authKey: authKey, number: UInt8(number)) else {
                     throw AuthKeyExchangeError.newNonceHashMismatch(number: number)
                 }
                 switch number {
                 case 1:
                     let salt = initialSalt(newNonce: dh.newNonce, serverNonce: dh.serverNonce)
-                    return .done(CreatedAuthKey(authKey: dh.authKey, serverSalt: salt, timeOffset: dh.timeOffset))
+                    return .done(CreatedAuthKey(authKey: authKey, serverSalt: salt, timeOffset: dh.timeOffset))
                 case 2:
                     dh.retries += 1
                     guard dh.retries <= maxRetries else { throw AuthKeyExchangeError.tooManyRetries(dh.retries) }
-                    return try sendClientDH(&dh, retryID: dh.authKey.auxHash, now: now)
+                    return try sendClientDH(&dh, retryID: authKey.auxHash, now: now)
                 default:
                     throw AuthKeyExchangeError.dhGenFail
                 }
@@ -170,10 +171,9 @@ public struct ClientAuthKeyExchange {
         }
         let timeOffset = Int(inner.serverTime) - Int(now.timeIntervalSince1970.rounded(.down))
         clock.correct(serverTime: Int(inner.serverTime), now: now)
-        // The key is replaced in `sendClientDH`; AuthKey needs 256 bytes to exist at all.
         var dh = DHState(nonce: nonce, serverNonce: serverNonce, newNonce: newNonce, key: key, iv: iv,
                          prime: inner.dhPrime, g: Int(inner.g), gA: inner.gA, timeOffset: timeOffset,
-                         authKey: try AuthKey([UInt8](repeating: 1, count: 256)), retries: 0)
+                         authKey: nil, retries: 0)
         return try sendClientDH(&dh, retryID: 0, now: now)
     }
 
@@ -183,11 +183,11 @@ public struct ClientAuthKeyExchange {
         var b: [UInt8] = []
         for attempt in 0... {
             b = SecureRandom.bytes(256)
-            gB = try BigNum.modPow(base: [UInt8(dh.g)], exponent: b, modulus: dh.prime, constantTime: true)
+            gB = BigNum.modPow(base: bigEndianBytes(UInt64(dh.g)), exponent: b, modulus: dh.prime, constantTime: true)
             if (try? DHValidation.checkDHValue(gB, prime: dh.prime)) != nil { break }
             if attempt >= 8 { throw AuthKeyExchangeError.dhValueOutOfRange(name: "g_b", reason: "no valid g_b found") }
         }
-        dh.authKey = try AuthKey(try BigNum.modPow(base: dh.gA, exponent: b, modulus: dh.prime, constantTime: true))
+        dh.authKey = try AuthKey(BigNum.modPow(base: dh.gA, exponent: b, modulus: dh.prime, constantTime: true))
         let inner = ClientDHInnerData(nonce: dh.nonce, serverNonce: dh.serverNonce, retryID: retryID, gB: gB)
         let encrypted = try AESIGE.encrypt(withHashAndPadding(inner.encoded()), key: dh.key, iv: dh.iv)
         let body = encodeNoncesAndBytes(Wire.setClientDHParams, dh.nonce, dh.serverNonce, encrypted)

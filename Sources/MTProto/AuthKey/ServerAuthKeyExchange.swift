@@ -13,9 +13,11 @@ public struct ServerAuthKeyExchange {
     public private(set) var requestedDC: Int?
     /// How many `dh_gen_retry` answers to give before accepting (fault injection).
     public var demandRetries = 0
-    /// Test hooks that make this a hostile server (see MTProtoTests).
+    /// Test hooks that make this a hostile or failing server (see MTProtoTests).
     var tamperResPQ: ((inout ResPQ) -> Void)?
     var tamperServerDH: ((inout ServerDHInnerData) -> Void)?
+    var answerServerDHParamsFail = false
+    var answerDHGenFail = false
 
     private let dhPrime: [UInt8]
     private let g: Int
@@ -67,6 +69,12 @@ public struct ServerAuthKeyExchange {
                 guard inner.serverNonce == serverNonce else { throw AuthKeyExchangeError.serverNonceMismatch }
                 guard inner.pq == pq, inner.p == p, inner.q == q else { throw AuthKeyExchangeError.pqMismatch }
                 requestedDC = inner.dc.map(Int.init)
+                if answerServerDHParamsFail {
+                    var w = WireWriter()
+                    w.uint32(Wire.serverDHParamsFail); w.raw(nonce); w.raw(serverNonce)
+                    w.raw(Array(SHA1.hash(inner.newNonce)[4..<20]))
+                    return .send(PlainMessage.pack(body: w.bytes, msgID: clock.next(now: now, isResponse: true)))
+                }
                 return try sendServerDH(nonce: nonce, serverNonce: serverNonce, newNonce: inner.newNonce, now: now)
             case let .awaitingClientDH(nonce, serverNonce, newNonce, a, key, iv):
                 guard id == Wire.setClientDHParams else {
@@ -84,7 +92,12 @@ public struct ServerAuthKeyExchange {
                 do { try DHValidation.checkDHValue(inner.gB, prime: dhPrime) } catch {
                     throw AuthKeyExchangeError.dhValueOutOfRange(name: "g_b", reason: String(describing: error))
                 }
-                let authKey = try AuthKey(try BigNum.modPow(base: inner.gB, exponent: a, modulus: dhPrime, constantTime: true))
+                let authKey = try AuthKey(BigNum.modPow(base: inner.gB, exponent: a, modulus: dhPrime, constantTime: true))
+                if answerDHGenFail {
+                    let answer = DHGenAnswer(constructor: Wire.dhGenFail, nonce: nonce, serverNonce: serverNonce,
+                                             newNonceHash: AuthKeyMath.newNonceHash(newNonce: newNonce, authKey: authKey, number: 3))
+                    return .send(PlainMessage.pack(body: answer.encoded(), msgID: clock.next(now: now, isResponse: true)))
+                }
                 if retriesGiven < demandRetries {
                     retriesGiven += 1
                     state = current
@@ -130,7 +143,7 @@ public struct ServerAuthKeyExchange {
         var gA: [UInt8] = []
         repeat {
             a = SecureRandom.bytes(256)
-            gA = try BigNum.modPow(base: [UInt8(g)], exponent: a, modulus: dhPrime, constantTime: true)
+            gA = BigNum.modPow(base: bigEndianBytes(UInt64(max(g, 2))), exponent: a, modulus: dhPrime, constantTime: true)
         } while (try? DHValidation.checkDHValue(gA, prime: dhPrime)) == nil
         var inner = ServerDHInnerData(nonce: nonce, serverNonce: serverNonce, g: Int32(g), dhPrime: dhPrime, gA: gA,
                                       serverTime: Int32(truncatingIfNeeded: Int(now.timeIntervalSince1970)))
