@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TestDC
 import Workflow
 
 /// `tgflow run`: run a workflow, checkpointing every step; resume an unfinished run of the
@@ -84,4 +85,37 @@ struct RunCommand: AsyncParsableCommand {
         FileHandle.standardError.write(Data("tgflow run: \(message)\n".utf8))
         Foundation.exit(RunExitCode.usage.rawValue)
     }
+}
+
+/// The test server `tgflow run --testdc` starts in-process on free loopback ports, with a
+/// scratch folder for the run's session, password files and checkpoint. It knows one bot
+/// (the token workflows/bot-login.yaml defaults to).
+final class EmbeddedTestServer {
+    let scratch: URL
+    let infoPath: String
+    private let server: TestDCServer
+
+    static let configJSON = #"{"bots":[{"token":"100200300:tgflow-testdc-bot","first_name":"tgflow test bot","username":"tgflow_test_bot"}]}"#
+
+    private init(scratch: URL, infoPath: String, server: TestDCServer) {
+        self.scratch = scratch
+        self.infoPath = infoPath
+        self.server = server
+    }
+
+    static func start() async throws -> EmbeddedTestServer {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("tgflow-testdc-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        var options = TestDCOptions()
+        options.host = "127.0.0.1"
+        options.port = 0
+        options.codeLogPath = scratch.appendingPathComponent("codes.jsonl").path
+        options.config = try JSONDecoder().decode(TestDCConfig.self, from: Data(configJSON.utf8))
+        let server = try await TestDCServer.start(options)
+        let info = scratch.appendingPathComponent("testdc.json").path
+        try server.writeInfo(to: info)
+        return EmbeddedTestServer(scratch: scratch, infoPath: info, server: server)
+    }
+
+    func stop() async { await server.close() }
 }

@@ -27,9 +27,9 @@ final class ScriptedTelegram: WorkflowTelegram, @unchecked Sendable {
 
     func connect() async throws -> Int { 2 }
     func isUserAuthorized() async throws -> Bool { lock.withLock { authorized } }
-    func pendingCode(phone: String) async throws -> SentCode? { nil }
+    func pendingCode(phone: String) async throws -> SentLoginCode? { nil }
 
-    func sendCode(phone: String) async throws -> SentCode {
+    func sendCode(phone: String) async throws -> SentLoginCode {
         let hash = lock.withLock { () -> String in
             sendCodeCalls += 1
             let h = "hash\(sendCodeCalls)"
@@ -37,10 +37,10 @@ final class ScriptedTelegram: WorkflowTelegram, @unchecked Sendable {
             return h
         }
         await hangIfScripted("auth.sendCode")
-        return SentCode(phoneCodeHash: hash, type: "app", length: 5)
+        return SentLoginCode(phoneCodeHash: hash, type: "app", length: 5)
     }
 
-    func resendCode(phone: String, phoneCodeHash: String) async throws -> SentCode { try await sendCode(phone: phone) }
+    func resendCode(phone: String, phoneCodeHash: String) async throws -> SentLoginCode { try await sendCode(phone: phone) }
 
     func signIn(phone: String, phoneCodeHash: String, code: String) async throws -> Value {
         try lock.withLock {
@@ -73,7 +73,7 @@ final class ScriptedTelegram: WorkflowTelegram, @unchecked Sendable {
         lock.withLock { PasswordState(hasPassword: password != nil, hint: nil, currentSaltHex: password == nil ? nil : salt) }
     }
 
-    func editPassword(current: String?, new: String?, hint: String?, email: String?) async throws {
+    func editPassword(current: String?, new: String?, hint: String?, email: String?, emailCode: (@Sendable (Int) async throws -> String)?) async throws {
         try lock.withLock {
             if password != nil, current != password { throw TelegramFailure(name: "PASSWORD_HASH_INVALID", code: 400) }
             password = new
@@ -83,7 +83,6 @@ final class ScriptedTelegram: WorkflowTelegram, @unchecked Sendable {
         await hangIfScripted("account.updatePasswordSettings")
     }
 
-    func confirmPasswordEmail(code: String) async throws {}
     func logOut() async throws { lock.withLock { authorized = false } }
 
     func invoke(method: String, params: Value) async throws -> Value {

@@ -6,8 +6,33 @@ public final class ConsoleReporter: RunEventSink, @unchecked Sendable {
     public enum Style: Sendable { case json, plain, terminal }
     private let style: Style
     private let lock = NSLock()
+    /// On a terminal: the step in progress, redrawn with a spinner until it ends.
+    private var current: (step: String, started: Date)?
+    private var frame = 0
+    private var timer: DispatchSourceTimer?
+    private static let frames = Array("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏")
 
-    public init(style: Style) { self.style = style }
+    public init(style: Style) {
+        self.style = style
+        if style == .terminal {
+            let t = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "tgflow.spinner"))
+            t.schedule(deadline: .now() + 0.1, repeating: 0.1)
+            t.setEventHandler { [weak self] in self?.tick() }
+            t.resume()
+            timer = t
+        }
+    }
+
+    deinit { timer?.cancel() }
+
+    private func tick() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let current else { return }
+        frame += 1
+        let elapsed = String(format: "%.1f s", Date().timeIntervalSince(current.started))
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(Self.frames[frame % Self.frames.count]) \(current.step) \(elapsed)".utf8))
+    }
 
     public func emit(_ event: RunEvent) {
         lock.lock()
@@ -15,6 +40,16 @@ public final class ConsoleReporter: RunEventSink, @unchecked Sendable {
         if style == .json {
             FileHandle.standardOutput.write(Data((event.json + "\n").utf8))
             return
+        }
+        if style == .terminal {
+            if event.kind == .stepStarted, let step = event.step {
+                current = (step, Date())
+                return
+            }
+            if current != nil {
+                FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+                if [.stepSucceeded, .stepFailed, .stepWaiting].contains(event.kind) { current = nil }
+            }
         }
         guard let line = humanLine(event) else { return }
         FileHandle.standardError.write(Data((line + "\n").utf8))

@@ -19,9 +19,9 @@ extension WorkflowRunner {
         }
         guard let phone = try run.string("phone") else { throw StepFailure(message: "'login' needs 'phone', 'bot_token' or 'qr'") }
 
-        var sent: SentCode
+        var sent: SentLoginCode
         if let hash = run.state["phone_code_hash"]?.stringValue {
-            sent = SentCode(phoneCodeHash: hash, type: run.state["code_type"]?.stringValue ?? "app", length: run.state["code_length"]?.intValue.map { Int($0) })
+            sent = SentLoginCode(phoneCodeHash: hash, type: run.state["code_type"]?.stringValue ?? "app", length: run.state["code_length"]?.intValue.map { Int($0) })
             emit(RunEvent(.notice, runID: runID, step: run.path, message: "reusing the login code requested earlier in this run; no new code is requested"))
         } else if let pending = try await tg.pendingCode(phone: phone) {
             sent = pending
@@ -72,7 +72,7 @@ extension WorkflowRunner {
         return ["user": Evaluated(user), "authorized_before": Evaluated(.bool(false))]
     }
 
-    private func codeState(_ sent: SentCode) -> [String: Value] {
+    private func codeState(_ sent: SentLoginCode) -> [String: Value] {
         var state: [String: Value] = ["phase": .string("code_sent"), "phone_code_hash": .string(sent.phoneCodeHash),
                                       "code_type": .string(sent.type), "sent_at": .double(Date().timeIntervalSince1970)]
         if let length = sent.length { state["code_length"] = .int(Int64(length)) }
@@ -81,7 +81,7 @@ extension WorkflowRunner {
 
     /// The login code, from `--input code=`, the step's code source, or a test number's rule.
     /// Throws `WaitingForPerson` when only a person could give it and there is no terminal.
-    private func loginCode(_ run: StepRun, phone: String, sent: SentCode) async throws -> String {
+    private func loginCode(_ run: StepRun, phone: String, sent: SentLoginCode) async throws -> String {
         if let answer = personAnswers["code"] { return answer }
         let waiting = WaitingForPerson(message: "a login code was sent to \(phone); rerun with --input code=CODE to continue (no new code will be requested)")
         guard let source = run.step.parameters["code"] else {

@@ -30,17 +30,18 @@ extension WorkflowRunner {
         }
         try run.save(["salt_before": .string(saltNow), "action": .string(kind.rawValue)])
         let email = try secretString(run, "email")
-        do {
-            try await tg.editPassword(current: now.hasPassword ? current : nil, new: kind == .remove2FA ? nil : new,
-                                      hint: try run.string("hint"), email: email)
-        } catch let failure as TelegramFailure where failure.name == "EMAIL_UNCONFIRMED" {
+        var emailCode: (@Sendable (Int) async throws -> String)?
+        if email != nil {
             guard let source = run.step.parameters["email_code"] else {
-                throw StepFailure(message: "Telegram sent a confirmation code to the recovery email; give \(kind.rawValue).email_code to confirm it")
+                throw StepFailure(message: "a recovery email needs \(kind.rawValue).email_code, where its confirmation code comes from")
             }
-            let code = try await resolveCode(source, run: run, question: "Recovery email code",
-                                             waiting: WaitingForPerson(message: "a confirmation code was sent to the recovery email; rerun with --input code=CODE"))
-            try await tg.confirmPasswordEmail(code: code)
+            emailCode = { _ in
+                try await self.resolveCode(source, run: run, question: "Recovery email code",
+                                           waiting: WaitingForPerson(message: "a confirmation code was sent to the recovery email; rerun with --input code=CODE"))
+            }
         }
+        try await tg.editPassword(current: now.hasPassword ? current : nil, new: kind == .remove2FA ? nil : new,
+                                  hint: try run.string("hint"), email: email, emailCode: emailCode)
         return ["changed": Evaluated(.bool(true)), "has_password": Evaluated(.bool(kind != .remove2FA))]
     }
 
@@ -94,7 +95,7 @@ extension WorkflowRunner {
             }
         }
         try run.save(["salt_before": .string(saltNow), "phase": .string("changing"), "destination": .string(destinationName)])
-        try await tg.editPassword(current: now.hasPassword ? current : nil, new: candidate, hint: try run.string("hint"), email: nil)
+        try await tg.editPassword(current: now.hasPassword ? current : nil, new: candidate, hint: try run.string("hint"), email: nil, emailCode: nil)
         let after = try await tg.passwordState()
         guard (after.currentSaltHex ?? "none") != saltNow, after.hasPassword else {
             throw StepFailure(message: "Telegram accepted the new 2FA password but account.getPassword does not show the change; the new password is kept at \(destinationName)")

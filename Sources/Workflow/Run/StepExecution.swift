@@ -2,7 +2,7 @@ import Foundation
 
 /// One step's execution: its parameters, its durable resume state, and what the previous
 /// attempt left behind.
-final class StepRun {
+final class StepRun: @unchecked Sendable {
     let runner: WorkflowRunner
     let step: Step
     let path: String

@@ -67,6 +67,7 @@ public final class WorkflowRunner: @unchecked Sendable {
                 emit(RunEvent(.runStarted, runID: runID, message: "run \(runID) of \(workflow.name ?? workflow.file)"))
             }
         } catch let refused as ResumeRefused {
+            emit(RunEvent(.runFinished, runID: runID, message: refused.message, fields: ["status": .string("refused"), "exit_code": .int(Int64(RunExitCode.resumeRefused.rawValue))]))
             return RunOutcome(runID: runID, exitCode: .resumeRefused, message: refused.message, outputs: [:])
         } catch {
             return RunOutcome(runID: nil, exitCode: .internalError, message: "checkpoint database \(store.path): \(error)", outputs: [:])

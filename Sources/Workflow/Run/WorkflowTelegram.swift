@@ -6,11 +6,11 @@ public protocol WorkflowTelegram: AnyObject, Sendable {
     func connect() async throws -> Int
     func isUserAuthorized() async throws -> Bool
     /// A login code sent earlier and remembered by the session for this phone, if any.
-    func pendingCode(phone: String) async throws -> SentCode?
+    func pendingCode(phone: String) async throws -> SentLoginCode?
     /// `auth.sendCode`. Never retried automatically.
-    func sendCode(phone: String) async throws -> SentCode
+    func sendCode(phone: String) async throws -> SentLoginCode
     /// `auth.resendCode` for a hash that is no longer usable.
-    func resendCode(phone: String, phoneCodeHash: String) async throws -> SentCode
+    func resendCode(phone: String, phoneCodeHash: String) async throws -> SentLoginCode
     /// `auth.signIn`; throws `TelegramFailure` named SESSION_PASSWORD_NEEDED or PHONE_NUMBER_UNOCCUPIED.
     func signIn(phone: String, phoneCodeHash: String, code: String) async throws -> Value
     func signUp(phone: String, phoneCodeHash: String, firstName: String, lastName: String) async throws -> Value
@@ -21,10 +21,9 @@ public protocol WorkflowTelegram: AnyObject, Sendable {
     func getMe() async throws -> Value
     /// `account.getPassword`, reduced to what reconciling a 2FA change needs.
     func passwordState() async throws -> PasswordState
-    /// Telethon's edit_2fa: set (current nil), change, or remove (new nil). Throws
-    /// EMAIL_UNCONFIRMED when a recovery email needs its code.
-    func editPassword(current: String?, new: String?, hint: String?, email: String?) async throws
-    func confirmPasswordEmail(code: String) async throws
+    /// Telethon's edit_2fa: set (current nil), change, or remove (new nil). With a recovery
+    /// email, `emailCode` is asked for the confirmation code (its argument is the code's length).
+    func editPassword(current: String?, new: String?, hint: String?, email: String?, emailCode: (@Sendable (Int) async throws -> String)?) async throws
     func logOut() async throws
     /// Any API method, parameters as JSON objects (`{"_": "inputPeerSelf"}`, `"me"`, `"@name"` for peers).
     func invoke(method: String, params: Value) async throws -> Value
@@ -36,7 +35,7 @@ public protocol WorkflowTelegram: AnyObject, Sendable {
 }
 
 /// What `auth.sendCode` answered.
-public struct SentCode: Sendable, Equatable {
+public struct SentLoginCode: Sendable, Equatable {
     public var phoneCodeHash: String
     public var type: String
     public var length: Int?

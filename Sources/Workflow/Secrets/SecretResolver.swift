@@ -50,8 +50,14 @@ public struct SecretEnvironment: Sendable {
             variables: ProcessInfo.processInfo.environment,
             isTerminal: isatty(0) == 1 && isatty(2) == 1,
             readStandardInput: {
-                let data = FileHandle.standardInput.readDataToEndOfFile()
-                return String(data: data, encoding: .utf8)
+                // At most 1 MiB: a secret is small, and a runaway pipe must not exhaust memory.
+                var data = Data()
+                while data.count < 1 << 20 {
+                    let chunk = FileHandle.standardInput.readData(ofLength: 64 << 10)
+                    if chunk.isEmpty { break }
+                    data.append(chunk)
+                }
+                return data.count < 1 << 20 ? String(data: data, encoding: .utf8) : nil
             },
             prompt: { question in
                 FileHandle.standardError.write(Data("\(question): ".utf8))

@@ -155,7 +155,6 @@ public struct WorkflowValidator {
             problems.append(Diagnostic("unknown Telegram method '\(method)'\(suggestion)", at: at, rule: .tl))
             return problems
         }
-        let names = expected.map(\.name)
         for (name, t) in params.sorted(by: { $0.key < $1.key }) {
             guard let p = expected.first(where: { $0.name == name }) else {
                 let settable = expected.filter { $0.type != "#" }.map(\.name)
