@@ -96,6 +96,16 @@ final class CompiledCombinator: @unchecked Sendable {
     let requiredCount: Int
     /// Parameters behind the second flags word (an upper bound on the fields it adds).
     let secondWordCount: Int
+    /// Parameter positions of the first and second flags words; -1 when absent.
+    let firstFlagsAt: Int
+    let secondFlagsAt: Int
+
+    /// The position of flags word `slot` (0 or 1), if the combinator has it.
+    @inline(__always)
+    func flagsPosition(_ slot: Int) -> Int? {
+        let at = slot == 0 ? firstFlagsAt : secondFlagsAt
+        return at >= 0 ? at : nil
+    }
     /// The boxed type of a constructor; -1 for methods.
     let typeID: Int32
     let special: Special
@@ -136,6 +146,8 @@ final class CompiledCombinator: @unchecked Sendable {
         self.fieldTable = NameTable(names)
         self.requiredCount = params.filter { $0.flagSlot < 0 && $0.ownSlot < 0 }.count
         self.secondWordCount = params.filter { $0.flagSlot == 1 }.count
+        self.firstFlagsAt = params.firstIndex { $0.ownSlot == 0 } ?? -1
+        self.secondFlagsAt = params.firstIndex { $0.ownSlot == 1 } ?? -1
         self.typeID = c.isMethod ? -1 : (typeIndex[c.resultType] ?? -1)
         self.idBytes = c.id
         switch c.name {

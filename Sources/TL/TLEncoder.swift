@@ -13,14 +13,14 @@ extension TLSchema {
     public func encode(_ object: TLObject) throws -> [UInt8] {
         var writer = TLWriter(capacity: 256)
         try writeObject(object, boxed: true, expected: -1, into: &writer, depth: 0)
-        return writer.bytes
+        return writer.finish()
     }
 
     /// A value of a type given as text: `"Vector<long>"`, `"Bool"`, `"InputPeer"`, `"future_salt"` (bare).
     public func encode(_ value: TLValue, type: String) throws -> [UInt8] {
         var writer = TLWriter(capacity: 256)
         try write(value, type: type, to: &writer)
-        return writer.bytes
+        return writer.finish()
     }
 
     /// Appends a boxed object to `writer` (for protocol envelopes built around it).
@@ -158,29 +158,30 @@ extension TLSchema {
         }
     }
 
-    /// Re-encodes a decoded object: its fields are already in schema order, by index.
+    /// Re-encodes a decoded object: its fields are already in schema order, by index,
+    /// and include every required one, so only they and the flags words are visited.
     private func writeDecoded(_ entries: [TLObject.DecodedField], _ c: CompiledCombinator, into w: inout TLWriter, depth: Int) throws {
         let params = c.params
         var words: (UInt32, UInt32) = (0, 0)
-        for e in entries {
-            let p = params[e.index]
-            if p.flagSlot == 0 { words.0 |= p.mask } else if p.flagSlot == 1 { words.1 |= p.mask }
+        if c.firstFlagsAt >= 0 {
+            for e in entries {
+                let p = params[e.index]
+                if p.flagSlot == 0 { words.0 |= p.mask } else if p.flagSlot == 1 { words.1 |= p.mask }
+            }
         }
-        var next = 0
-        for i in 0..<params.count {
-            let p = params[i]
-            if p.ownSlot >= 0 {
-                w.writeUInt32(p.ownSlot == 0 ? words.0 : words.1)
-                continue
+        var pendingWord = c.firstFlagsAt >= 0 ? 0 : 2
+        for e in entries {
+            while pendingWord < 2, let at = c.flagsPosition(pendingWord), at < e.index {
+                w.writeUInt32(pendingWord == 0 ? words.0 : words.1)
+                pendingWord += 1
             }
-            guard next < entries.count, entries[next].index == i else {
-                if p.flagSlot >= 0 { continue }
-                throw TLError(.missingField(name: c.names[i], type: combinator(named: c.name)?.params[i].typeText ?? ""))
-            }
-            let value = entries[next].value
-            next += 1
+            let p = params[e.index]
             if p.isTrueFlag { continue }
-            do { try write(value, p.node, into: &w, depth: depth + 1) } catch let e as TLError { throw e.prefixed(c.names[i]) }
+            do { try write(e.value, p.node, into: &w, depth: depth + 1) } catch let e2 as TLError { throw e2.prefixed(c.names[e.index]) }
+        }
+        while pendingWord < 2, c.flagsPosition(pendingWord) != nil {
+            w.writeUInt32(pendingWord == 0 ? words.0 : words.1)
+            pendingWord += 1
         }
     }
 
