@@ -105,10 +105,12 @@ extension TLSchema {
     func writeObject(_ o: TLObject, boxed: Bool, expected: Int32, into w: inout TLWriter, depth: Int) throws {
         guard depth < Self.maxDepth else { throw TLError(.tooDeep(limit: Self.maxDepth)) }
         // A decoded object carries its combinator: no lookup by name.
-        if case let .decoded(c, entries) = o.storage, c.name == o.name, c.special == .none, c.index < compiled.count, compiled[c.index] === c {
+        if case let .decoded(d) = o.storage, d.combinator.special == .none, d.combinator.index < compiled.count,
+           compiled[d.combinator.index] === d.combinator {
+            let c = d.combinator
             if expected >= 0 && c.typeID != expected { throw wrongType(c.index, expected: expected) }
             if boxed { w.writeUInt32(c.idBytes) }
-            return try writeDecoded(entries, c, into: &w, depth: depth)
+            return try writeDecoded(d, into: &w, depth: depth)
         }
         guard let index = nameTable.index(of: o.name) else {
             throw TLError(.unknownName(o.name, suggestions: suggestions(for: o.name)))
@@ -160,24 +162,25 @@ extension TLSchema {
 
     /// Re-encodes a decoded object: its fields are already in schema order, by index,
     /// and include every required one, so only they and the flags words are visited.
-    private func writeDecoded(_ entries: [TLObject.DecodedField], _ c: CompiledCombinator, into w: inout TLWriter, depth: Int) throws {
+    private func writeDecoded(_ d: DecodedFields, into w: inout TLWriter, depth: Int) throws {
+        let c = d.combinator
         let params = c.params
         var words: (UInt32, UInt32) = (0, 0)
         if c.firstFlagsAt >= 0 {
-            for e in entries {
-                let p = params[e.index]
+            d.forEach { index, _ in
+                let p = params[index]
                 if p.flagSlot == 0 { words.0 |= p.mask } else if p.flagSlot == 1 { words.1 |= p.mask }
             }
         }
         var pendingWord = c.firstFlagsAt >= 0 ? 0 : 2
-        for e in entries {
-            while pendingWord < 2, let at = c.flagsPosition(pendingWord), at < e.index {
+        try d.forEach { index, value in
+            while pendingWord < 2, let at = c.flagsPosition(pendingWord), at < index {
                 w.writeUInt32(pendingWord == 0 ? words.0 : words.1)
                 pendingWord += 1
             }
-            let p = params[e.index]
-            if p.isTrueFlag { continue }
-            do { try write(e.value, p.node, into: &w, depth: depth + 1) } catch let e2 as TLError { throw e2.prefixed(c.names[e.index]) }
+            let p = params[index]
+            if p.isTrueFlag { return }
+            do { try write(value, p.node, into: &w, depth: depth + 1) } catch let e as TLError { throw e.prefixed(c.names[index]) }
         }
         while pendingWord < 2, c.flagsPosition(pendingWord) != nil {
             w.writeUInt32(pendingWord == 0 ? words.0 : words.1)
