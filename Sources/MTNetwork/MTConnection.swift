@@ -123,9 +123,8 @@ private final class Opening: @unchecked Sendable {
         var handshake = FakeTLSClientHandshake(secret: secret, now: Date())
         do { try await bytes.write(handshake.clientHello).get() } catch { throw ConnectionError.proxyClosed(proxy: name, phase: "the fake-TLS ClientHello") }
         while true {
-            guard let chunk = try await bytes.next() else {
-                throw ConnectionError.proxyClosed(proxy: name, phase: "the fake-TLS greeting (wrong secret or clock?)")
-            }
+            let closed = ConnectionError.proxyClosed(proxy: name, phase: "the fake-TLS greeting (wrong secret or clock?)")
+            guard let chunk = try? await bytes.next() else { throw closed }
             do {
                 if let leftover = try handshake.feed(chunk) {
                     if !leftover.isEmpty { bytes.unread(leftover) }
