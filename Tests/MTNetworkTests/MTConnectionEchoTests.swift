@@ -146,3 +146,19 @@ final class MTConnectionEchoTests: XCTestCase {
         XCTAssertNil(DataCenter.builtIn(id: 9))
     }
 }
+
+final class ProxySecrecyTests: XCTestCase {
+    func testProxyPrintsNoPasswordOrSecret() throws {
+        let secret = try MTProxySecret(parsing: "dd" + "0123456789abcdef0123456789abcdef")
+        for proxy in [Proxy.socks5(host: "h", port: 1, username: "user", password: "hunter2"),
+                      .http(host: "h", port: 2, username: "user", password: "hunter2"),
+                      .mtproxy(host: "h", port: 3, secret: secret)] {
+            var dumped = ""
+            dump(proxy, to: &dumped)
+            for text in [proxy.description, String(reflecting: proxy), "\(proxy)", dumped] {
+                XCTAssertFalse(text.contains("hunter2"), text)
+                XCTAssertFalse(text.contains("0123456789abcdef"), text)
+            }
+        }
+    }
+}
