@@ -148,13 +148,14 @@ private final class Opening: @unchecked Sendable {
     }
 }
 
-/// Runs `body`, or throws `ConnectionError.timeout` naming the phase when `limit` passes first.
+/// Runs `body`, or throws `ConnectionError.timeout` naming the phase when `limit` passes first
+/// (`CancellationError` when the calling task is cancelled).
 func withDeadline<T: Sendable>(_ limit: Duration, phase: PhaseRecorder, onTimeout: @escaping @Sendable () -> Void,
                                _ body: @escaping @Sendable () async throws -> T) async throws -> T {
     try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask { try await body() }
         group.addTask {
-            try? await Task.sleep(for: limit)
+            try await Task.sleep(for: limit)   // throws CancellationError if the caller is cancelled: not a timeout
             return nil
         }
         defer { group.cancelAll() }

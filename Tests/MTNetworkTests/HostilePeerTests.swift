@@ -71,3 +71,26 @@ final class HostilePeerTests: XCTestCase {
         await listener.close()
     }
 }
+
+final class OpeningCancellationTests: XCTestCase {
+    func testCancelledOpenIsNotReportedAsTimeout() async throws {
+        let silent = try await ScriptedProxy(replies: [])
+        let task = Task {
+            try await MTConnection.open(to: DataCenter(id: 2, host: "127.0.0.1", port: 1), transport: .abridged, obfuscated: false,
+                                        proxy: .socks5(host: "127.0.0.1", port: silent.port), timeout: .seconds(30))
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        let started = Date()
+        task.cancel()
+        do {
+            _ = try await task.value
+            XCTFail("a cancelled open must not succeed")
+        } catch let error as ConnectionError {
+            if case .timeout = error { XCTFail("cancellation reported as a timeout") }
+        } catch {
+            XCTAssertTrue(error is CancellationError, "\(error)")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5)
+        await silent.close()
+    }
+}
