@@ -7,7 +7,7 @@ import NIOPosix
 /// MTProto transport. Send packets; read them from `packets`, which ends when the server closes.
 public final class MTConnection: Sendable {
     public let dataCenter: DataCenter
-    /// The transport in use (a `dd` MTProxy secret forces padded intermediate).
+    /// The transport in use (`dd` and `ee` MTProxy secrets use padded intermediate, whatever was asked).
     public let transport: TransportProtocol
     /// Incoming packets, decoded as they are pulled. Throws `ConnectionError.transport` on bytes
     /// that break the transport and `.serverTransportError` on the server's error frame.
@@ -31,7 +31,8 @@ public final class MTConnection: Sendable {
         var obfuscation: Obfuscation? = obfuscated ? Obfuscation(dcID: dataCenter.headerDCID) : nil
         if case .mtproxy(_, _, let secret)? = proxy {
             obfuscation = Obfuscation(mtproxy: secret, dcID: dataCenter.headerDCID)
-            if secret.kind == .paddedIntermediate { transport = .paddedIntermediate }
+            // dd secrets allow only padded intermediate; Telegram's clients use it for ee (fake TLS) too.
+            if secret.kind != .plain { transport = .paddedIntermediate }
         }
         if obfuscation != nil, transport.obfuscatedTag == nil {
             throw ConnectionError.unsupported("the full transport cannot be obfuscated or used through an MTProxy; use abridged, intermediate or padded intermediate")

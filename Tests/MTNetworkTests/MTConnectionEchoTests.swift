@@ -76,6 +76,7 @@ final class MTConnectionEchoTests: XCTestCase {
         for transport in [TransportProtocol.intermediate, .paddedIntermediate, .abridged] {
             let connection = try await MTConnection.open(to: DataCenter(id: 1, host: "127.0.0.1", port: 1), transport: transport,
                                                          obfuscated: true, proxy: proxy, timeout: .seconds(10))
+            XCTAssertEqual(connection.transport, .paddedIntermediate, "Telegram's clients use padded intermediate inside fake TLS")
             try await assertEchoes(connection)
             await connection.close()
         }
