@@ -5,39 +5,81 @@ import COpenSSL
 /// With blocks m_i, c_i and the 32-byte IV split as (c_0, m_0):
 /// c_i = E(m_i ⊕ c_{i−1}) ⊕ m_{i−1}, and m_i = D(c_i ⊕ m_{i−1}) ⊕ c_{i−1}.
 ///
-/// Encryption is CBC in disguise: feeding CBC with m'_i = m_i ⊕ m_{i−2} gives
-/// y_i = E(m_i ⊕ c_{i−1}) and c_i = y_i ⊕ m_{i−1}, so the serial chain runs
-/// inside OpenSSL's AES-NI CBC and only parallel XORs are left to us.
-/// Decryption has no such identity (the chain goes through D); it runs on the
-/// AES-NI rounds directly when the CPU has them, else blockwise through EVP.
+/// Both directions are one serial chain of AES calls (each input needs the previous
+/// output), so neither can be batched. On x86-64 with AES-NI the chain runs on the
+/// round instructions inline (COpenSSL/shim.h), as fast as OpenSSL's own AES-256-CBC
+/// encryption, which is the same kind of chain (see crypto-bench). Elsewhere,
+/// encryption goes through OpenSSL's CBC — feeding CBC with m'_i = m_i ⊕ m_{i−2}
+/// gives y_i = E(m_i ⊕ c_{i−1}) and c_i = y_i ⊕ m_{i−1} — and decryption, which has
+/// no such identity, through EVP one block at a time.
 public enum AESIGE {
+    /// The ways IGE can be computed here; `crypto-bench` measures them side by side.
+    public enum Engine: String, CaseIterable, Sendable {
+        /// AES-NI when the CPU has it (fastest in crypto-bench), else the portable engines
+        /// (see `encryptEngine` / `decryptEngine`).
+        case automatic
+        /// AES-NI round instructions inline (x86-64 only).
+        case aesni
+        /// Encryption through OpenSSL's AES-256-CBC on rewritten input (encryption only).
+        case cbc
+        /// One EVP AES-256-ECB call per block (portable).
+        case evpBlockwise
+        /// OpenSSL's legacy table-based `AES_ige_encrypt`.
+        case opensslIGE
+    }
+
+    static let hasAESNI = tg_aesni_available() != 0
+    /// What `.automatic` uses for each direction.
+    public static let encryptEngine: Engine = hasAESNI ? .aesni : .cbc
+    public static let decryptEngine: Engine = hasAESNI ? .aesni : .evpBlockwise
+
     /// Encrypts `data` (a multiple of 16 bytes) with a 32-byte key and 32-byte IV.
-    public static func encrypt(_ data: [UInt8], key: [UInt8], iv: [UInt8]) throws -> [UInt8] {
-        try validate(data: data, key: key, iv: iv)
-        var out = [UInt8](repeating: 0, count: data.count)
-        guard !data.isEmpty else { return out }
-        try data.withUnsafeBytes { m in
-            try out.withUnsafeMutableBytes { c in
-                try key.withUnsafeBytes { k in
-                    try iv.withUnsafeBytes { v in
-                        try encryptViaCBC(m, into: c, key: k, iv: v)
-                    }
-                }
-            }
-        }
-        return out
+    public static func encrypt<Bytes: ContiguousByteInput>(_ data: Bytes, key: [UInt8], iv: [UInt8]) throws -> [UInt8] {
+        try encrypt(data, key: key, iv: iv, engine: .automatic)
     }
 
     /// Decrypts `data` (a multiple of 16 bytes) with a 32-byte key and 32-byte IV.
-    public static func decrypt(_ data: [UInt8], key: [UInt8], iv: [UInt8]) throws -> [UInt8] {
-        try validate(data: data, key: key, iv: iv)
-        var out = [UInt8](repeating: 0, count: data.count)
-        guard !data.isEmpty else { return out }
-        try data.withUnsafeBytes { c in
-            try out.withUnsafeMutableBytes { m in
-                try key.withUnsafeBytes { k in
-                    try iv.withUnsafeBytes { v in
-                        try decryptBlockwise(c, into: m, key: k, iv: v)
+    public static func decrypt<Bytes: ContiguousByteInput>(_ data: Bytes, key: [UInt8], iv: [UInt8]) throws -> [UInt8] {
+        try decrypt(data, key: key, iv: iv, engine: .automatic)
+    }
+
+    /// Encryption with a chosen engine (benchmarks and cross-checks).
+    public static func encrypt<Bytes: ContiguousByteInput>(_ data: Bytes, key: [UInt8], iv: [UInt8], engine: Engine) throws -> [UInt8] {
+        try run(data, key: key, iv: iv, engine: engine == .automatic ? encryptEngine : engine, encrypting: true)
+    }
+
+    /// Decryption with a chosen engine (benchmarks and cross-checks).
+    public static func decrypt<Bytes: ContiguousByteInput>(_ data: Bytes, key: [UInt8], iv: [UInt8], engine: Engine) throws -> [UInt8] {
+        try run(data, key: key, iv: iv, engine: engine == .automatic ? decryptEngine : engine, encrypting: false)
+    }
+
+    static func run<Bytes: ContiguousByteInput>(_ data: Bytes, key: [UInt8], iv: [UInt8], engine: Engine,
+                                               encrypting: Bool) throws -> [UInt8] {
+        try data.withUnsafeBytes { input in
+            try run(input, key: key, iv: iv, engine: engine, encrypting: encrypting)
+        }
+    }
+
+    static func run(_ input: UnsafeRawBufferPointer, key: [UInt8], iv: [UInt8], engine: Engine,
+                    encrypting: Bool) throws -> [UInt8] {
+        let count = input.count
+        try validate(count: count, key: key, iv: iv)
+        var out = [UInt8](unsafeUninitializedCapacity: count) { _, n in n = count }
+        guard count > 0 else { return out }
+        try out.withUnsafeMutableBytes { output in
+            try key.withUnsafeBytes { k in
+                try iv.withUnsafeBytes { v in
+                    let i = input.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                    let o = output.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                    let kp = k.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                    let vp = v.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                    switch (engine, encrypting) {
+                    case (.aesni, true) where hasAESNI: tg_aesni_ige256_encrypt(i, o, count / 16, kp, vp)
+                    case (.aesni, false) where hasAESNI: tg_aesni_ige256_decrypt(i, o, count / 16, kp, vp)
+                    case (.opensslIGE, _): opensslIGE(input, into: output, key: k, iv: v, encrypting: encrypting)
+                    case (.evpBlockwise, _), (.aesni, _), (.automatic, _), (.cbc, false):
+                        try blockwise(input, into: output, key: k, iv: v, encrypting: encrypting)
+                    case (.cbc, true): try encryptViaCBC(input, into: output, key: k, iv: v)
                     }
                 }
             }
@@ -45,10 +87,10 @@ public enum AESIGE {
         return out
     }
 
-    static func validate(data: [UInt8], key: [UInt8], iv: [UInt8]) throws {
+    static func validate(count: Int, key: [UInt8], iv: [UInt8]) throws {
         guard key.count == 32 else { throw CryptoError.badKeyLength(expected: 32, got: key.count) }
         guard iv.count == 32 else { throw CryptoError.badIVLength(expected: 32, got: iv.count) }
-        guard data.count % 16 == 0 else { throw CryptoError.badBlockLength(length: data.count) }
+        guard count % 16 == 0 else { throw CryptoError.badBlockLength(length: count) }
     }
 
     // MARK: - Encryption through CBC
@@ -74,25 +116,43 @@ public enum AESIGE {
         if blocks > 1 { xorBlocks(dst + 16, src, dst + 16, count: blocks - 1) }
     }
 
-    // MARK: - Blockwise decryption through EVP (portable fallback)
+    // MARK: - Blockwise through EVP (portable fallback)
 
-    static func decryptBlockwise(_ c: UnsafeRawBufferPointer, into m: UnsafeMutableRawBufferPointer,
-                                 key: UnsafeRawBufferPointer, iv: UnsafeRawBufferPointer) throws {
-        let context = try CipherContext(cipher: FetchedCiphers.ecb, key: key, iv: nil, encrypt: false)
-        let src = c.baseAddress!, dst = m.baseAddress!
-        var prevC = iv.baseAddress!, prevM = UnsafeRawPointer(iv.baseAddress! + 16)
+    /// out_i = F(in_i ⊕ prevOut) ⊕ prevIn with F = E or D; the IV is (c_0, m_0), so
+    /// encryption starts from (prevOut, prevIn) = (c_0, m_0) and decryption from (m_0, c_0).
+    static func blockwise(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer,
+                          key: UnsafeRawBufferPointer, iv: UnsafeRawBufferPointer, encrypting: Bool) throws {
+        let context = try CipherContext(cipher: FetchedCiphers.ecb, key: key, iv: nil, encrypt: encrypting)
+        let src = input.baseAddress!, dst = output.baseAddress!
+        var prevOut = iv.baseAddress! + (encrypting ? 0 : 16)
+        var prevIn = iv.baseAddress! + (encrypting ? 16 : 0)
         var scratch = (UInt64(0), UInt64(0))
         withUnsafeMutableBytes(of: &scratch) { t in
             let tmp = t.baseAddress!
-            for i in 0..<(c.count / 16) {
-                let ci = src + 16 * i, mi = dst + 16 * i
-                xorBlock(ci, prevM, tmp)
+            for i in 0..<(input.count / 16) {
+                let inBlock = src + 16 * i, outBlock = dst + 16 * i
+                xorBlock(inBlock, prevOut, tmp)
                 context.update(tmp, tmp, 16)
-                xorBlock(tmp, prevC, mi)
-                prevC = ci
-                prevM = UnsafeRawPointer(mi)
+                xorBlock(tmp, prevIn, outBlock)
+                prevIn = inBlock
+                prevOut = UnsafeRawPointer(outBlock)
             }
+            OPENSSL_cleanse(tmp, 16)
         }
+    }
+
+    // MARK: - OpenSSL's legacy AES_ige_encrypt (for comparison)
+
+    static func opensslIGE(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer,
+                           key: UnsafeRawBufferPointer, iv: UnsafeRawBufferPointer, encrypting: Bool) {
+        var schedule = AES_KEY()
+        let k = key.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        _ = encrypting ? AES_set_encrypt_key(k, 256, &schedule) : AES_set_decrypt_key(k, 256, &schedule)
+        var ivCopy = Array(iv)
+        AES_ige_encrypt(input.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                        output.baseAddress!.assumingMemoryBound(to: UInt8.self), input.count, &schedule, &ivCopy,
+                        encrypting ? AES_ENCRYPT : AES_DECRYPT)
+        withUnsafeMutableBytes(of: &schedule) { OPENSSL_cleanse($0.baseAddress, $0.count) }
     }
 }
 
