@@ -16,6 +16,10 @@ public struct TestDCOptions: Sendable {
     public var config = TestDCConfig()
     /// Serve as an MTProxy with this secret (`dd…` or `ee…`) in front of every DC.
     public var mtproxySecret: MTProxySecret?
+    /// Seconds a connection may stay silent before it is closed.
+    public var idleTimeout = 180
+    /// Seconds a new connection has to show its transport.
+    public var openingTimeout = 20
 
     public init() {}
 }
@@ -25,6 +29,8 @@ public final class TestDCServer: @unchecked Sendable {
     public let dcs: [DCAddress]
     public let publicKey: RSAPublicKey
     public let world: World
+    /// Client connections open right now (all DCs).
+    public var openConnections: Int { DCListener.open.current }
     private let listeners: [DCListener]
 
     private init(dcs: [DCAddress], publicKey: RSAPublicKey, world: World, listeners: [DCListener]) {
@@ -50,7 +56,8 @@ public final class TestDCServer: @unchecked Sendable {
                 do {
                     let proxied = options.mtproxySecret != nil
                     // An MTProxy forwards to the DC the client names in its header; a DC serves itself.
-                    listener = try await DCListener.bind(host: options.host, port: port, mtproxySecret: options.mtproxySecret) { wanted in
+                    listener = try await DCListener.bind(host: options.host, port: port, mtproxySecret: options.mtproxySecret,
+                                                           timeouts: .init(idle: .seconds(Int64(options.idleTimeout)), opening: .seconds(Int64(options.openingTimeout)))) { wanted in
                         proxied ? (wanted.flatMap { box.context($0) } ?? box.context(n)) : box.context(n)
                     }
                 } catch {
