@@ -1,0 +1,62 @@
+"""`tgflow testdc` as other tools see it: the info file, the code log, --key reuse, and
+--state surviving a restart (a Telethon session stays authorised across it)."""
+import asyncio
+import json
+
+import rsa
+import telethon
+from telethon import errors, functions
+
+from testdc import DCServer
+
+
+def test_info_file_matches_stdout_and_telethon_fingerprint(tmp_path):
+    server = DCServer(tmp_path / "a")
+    try:
+        assert json.loads(server.stdout_line) == server.info
+        assert [dc["id"] for dc in server.info["dcs"]] == [1, 2, 3]
+        assert all(dc["host"] == "127.0.0.1" and dc["port"] > 0 for dc in server.info["dcs"])
+        assert server.info["rsa_public_key"].startswith("-----BEGIN RSA PUBLIC KEY-----")
+        fingerprint = telethon.crypto.rsa._compute_fingerprint(rsa.PublicKey.load_pkcs1(server.info["rsa_public_key"].encode()))
+        assert str(fingerprint) == server.info["fingerprint"]
+    finally:
+        server.stop()
+
+
+def test_key_is_reused_and_state_survives_a_restart(tmp_path):
+    server = DCServer(tmp_path / "s", state=True)
+    phone = "9996619999"
+    session = str(tmp_path / "persist")
+
+    async def first():
+        client = server.client(session)
+        await client.connect()
+        sent = await client.send_code_request(phone)
+        try:
+            await client.sign_in(phone, server.last_code(phone))
+        except errors.PhoneNumberUnoccupiedError:
+            await client(functions.auth.SignUpRequest(phone, sent.phone_code_hash, "Kept", ""))
+        await client.send_message("me", "still here")
+        me = await client.get_me()
+        await client.disconnect()
+        return me.id
+
+    async def second():
+        client = server.client(session)
+        await client.connect()
+        assert await client.is_user_authorized()
+        me = await client.get_me()
+        history = await client.get_messages("me", limit=1)
+        await client.disconnect()
+        return me.id, history[0].message
+
+    try:
+        user_id = asyncio.run(first())
+        key_before = server.info["rsa_public_key"]
+        assert [line for line in server.codes(phone) if line["code"] == "11111"]
+        server.stop()
+        server.start()
+        assert server.info["rsa_public_key"] == key_before
+        assert asyncio.run(second()) == (user_id, "still here")
+    finally:
+        server.stop()
