@@ -60,3 +60,29 @@ def test_key_is_reused_and_state_survives_a_restart(tmp_path):
         assert asyncio.run(second()) == (user_id, "still here")
     finally:
         server.stop()
+
+
+def test_telethon_rides_out_salt_rotation_clock_skew_and_delays(tmp_path):
+    server = DCServer(tmp_path / "f", config={"faults": {"rotate_salt_seconds": 1, "clock_skew_seconds": 900, "delay_ms": 50}})
+    phone = "9996618888"
+
+    async def run():
+        client = server.client(None)
+        await client.connect()
+        sent = await client.send_code_request(phone)
+        try:
+            await client.sign_in(phone, server.last_code(phone))
+        except errors.PhoneNumberUnoccupiedError:
+            await client(functions.auth.SignUpRequest(phone, sent.phone_code_hash, "Skewed", ""))
+        texts = []
+        for i in range(3):
+            await client.send_message("me", f"tick {i}")
+            await asyncio.sleep(0.7)
+        texts = [m.message for m in await client.get_messages("me", limit=3)]
+        await client.disconnect()
+        return texts
+
+    try:
+        assert asyncio.run(asyncio.wait_for(run(), 60)) == ["tick 2", "tick 1", "tick 0"]
+    finally:
+        server.stop()
