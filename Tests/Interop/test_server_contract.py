@@ -86,3 +86,41 @@ def test_telethon_rides_out_salt_rotation_clock_skew_and_delays(tmp_path):
         assert asyncio.run(asyncio.wait_for(run(), 60)) == ["tick 2", "tick 1", "tick 0"]
     finally:
         server.stop()
+
+
+def test_login_code_for_a_second_device_arrives_live_from_777000(tmp_path):
+    from telethon import events
+    server = DCServer(tmp_path / "live")
+    phone = "9996617777"
+
+    async def run():
+        first = server.client(None, receive_updates=True)
+        await first.connect()
+        sent = await first.send_code_request(phone)
+        try:
+            await first.sign_in(phone, server.last_code(phone))
+        except errors.PhoneNumberUnoccupiedError:
+            await first(functions.auth.SignUpRequest(phone, sent.phone_code_hash, "Live", ""))
+        await first.get_me()
+        got = asyncio.get_running_loop().create_future()
+
+        @first.on(events.NewMessage(incoming=True))
+        async def on_message(event):
+            if not got.done():
+                got.set_result((event.sender_id, event.raw_text))
+
+        second = server.client(None)
+        await second.connect()
+        await second.send_code_request(phone)
+        sender, text = await asyncio.wait_for(got, 10)
+        await second.disconnect()
+        await first.disconnect()
+        return sender, text
+
+    try:
+        sender, text = asyncio.run(run())
+        assert sender == 777000
+        assert server.codes(phone)[-1]["method"] == "app"
+        assert server.codes(phone)[-1]["code"] in text
+    finally:
+        server.stop()

@@ -75,6 +75,8 @@ final class DCConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     /// Work waiting behind an injected delay; later packets queue behind it to keep order.
     private var delayed = false
     private var backlog: [[UInt8]] = []
+    /// Auth keys registered with the update hub.
+    private var registered: Set<Int64> = []
 
     private let timeouts: DCListener.Timeouts
 
@@ -93,6 +95,7 @@ final class DCConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     func channelInactive(context: ChannelHandlerContext) {
         idle?.cancel()
         closing = true
+        connection?.context.hub?.unregister(owner: ObjectIdentifier(self), keys: Array(registered))
         context.fireChannelInactive()
     }
 
@@ -139,6 +142,21 @@ final class DCConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
         guard connection != nil, !closing else { return }
         let actions = connection!.handle(packet)
         run(context, actions[...])
+        if let hub = connection?.context.hub, !closing {
+            for key in connection!.activeKeys where !registered.contains(key) {
+                registered.insert(key)
+                let loop = context.eventLoop
+                let bound = NIOLoopBound(context, eventLoop: loop)
+                hub.register(key: key, owner: ObjectIdentifier(self)) { [self] body in
+                    loop.execute { self.pushOnLoop(bound.value, body, key: key) }
+                }
+            }
+        }
+    }
+
+    private func pushOnLoop(_ context: ChannelHandlerContext, _ body: [UInt8], key: Int64) {
+        guard !closing, !delayed, connection != nil else { return }
+        run(context, connection!.push(body, keyID: key)[...])
     }
 
     /// Carries out the connection's actions in order; a delay resumes the rest later on this loop.

@@ -33,8 +33,10 @@ public final class TestDCServer: @unchecked Sendable {
     public var openConnections: Int { DCListener.open.current }
     private let listeners: [DCListener]
 
-    private init(dcs: [DCAddress], publicKey: RSAPublicKey, world: World, listeners: [DCListener]) {
-        self.dcs = dcs; self.publicKey = publicKey; self.world = world; self.listeners = listeners
+    private let hub: UpdateHub
+
+    private init(dcs: [DCAddress], publicKey: RSAPublicKey, world: World, listeners: [DCListener], hub: UpdateHub) {
+        self.dcs = dcs; self.publicKey = publicKey; self.world = world; self.listeners = listeners; self.hub = hub
     }
 
     /// Loads or makes the key and the world, then listens on every DC.
@@ -71,8 +73,9 @@ public final class TestDCServer: @unchecked Sendable {
             throw error
         }
         let dispatcher = APIDispatcher(world: world, dcs: dcs)
-        box.set(dcs.map { DCContext(dcID: $0.id, world: world, dispatcher: dispatcher, privateKey: key, salts: salts) })
-        return TestDCServer(dcs: dcs, publicKey: key.publicKey, world: world, listeners: listeners)
+        let hub = UpdateHub(world: world)
+        box.set(dcs.map { DCContext(dcID: $0.id, world: world, dispatcher: dispatcher, privateKey: key, salts: salts, hub: hub) })
+        return TestDCServer(dcs: dcs, publicKey: key.publicKey, world: world, listeners: listeners, hub: hub)
     }
 
     /// Stops listening and closes the state.
