@@ -25,8 +25,11 @@ public final class DCContext: @unchecked Sendable {
     let salts: SaltSchedule
     /// Seconds added to the server's clock (fault injection).
     public let clockSkew: Int
+    /// Where live connections register for pushed updates (nil: no pushes).
+    let hub: UpdateHub?
 
-    init(dcID: Int, world: World, dispatcher: APIDispatcher, privateKey: RSAPrivateKey, salts: SaltSchedule) {
+    init(dcID: Int, world: World, dispatcher: APIDispatcher, privateKey: RSAPrivateKey, salts: SaltSchedule, hub: UpdateHub? = nil) {
+        self.hub = hub
         self.dcID = dcID
         self.world = world
         self.dispatcher = dispatcher
@@ -98,6 +101,19 @@ public struct DCConnection {
             context.log("auth key exchange refused: \(error)")
             return [.close]
         }
+    }
+
+    /// Auth keys this connection has sessions for (where pushed updates go).
+    public var activeKeys: [Int64] { Array(sessions.keys) }
+
+    /// Sends an unprompted `Updates` body on the session of `keyID`, if this connection has one.
+    public mutating func push(_ body: [UInt8], keyID: Int64, now: Date = Date()) -> [ConnectionAction] {
+        guard var session = sessions[keyID], session.sessionID != nil else { return [] }
+        session.push(body)
+        var actions: [ConnectionAction] = []
+        while let out = session.nextPacket(now: context.serverDate(now)) { actions.append(.send(out)) }
+        sessions[keyID] = session
+        return actions
     }
 
     mutating func handleEncrypted(_ packet: [UInt8], keyID: Int64, now: Date) -> [ConnectionAction] {

@@ -17,10 +17,13 @@ final class DCListener: @unchecked Sendable {
     static let maxFrameSize = 1 << 20
     /// Connections open at once across all DCs; more are closed on accept.
     static let maxConnections = 20_000
-    /// A connection that sends nothing for this long is closed (clients ping every 60 s).
-    static let idleTimeout = TimeAmount.seconds(180)
-    /// A connection must show its transport within this time.
-    static let openingTimeout = TimeAmount.seconds(20)
+    /// How long connections may stay silent.
+    struct Timeouts: Sendable {
+        /// A connection that sends nothing for this long is closed (clients ping every 60 s).
+        var idle = TimeAmount.seconds(180)
+        /// A connection must show its transport within this time.
+        var opening = TimeAmount.seconds(20)
+    }
 
     static let open = ConnectionCounter()
 
@@ -30,7 +33,7 @@ final class DCListener: @unchecked Sendable {
     }
 
     /// Binds `host:port`; `route` picks the DC context for a connection (by the obfuscated header's DC id for an MTProxy).
-    static func bind(host: String, port: Int, mtproxySecret: MTProxySecret?, route: @escaping @Sendable (Int?) -> DCContext?) async throws -> DCListener {
+    static func bind(host: String, port: Int, mtproxySecret: MTProxySecret?, timeouts: Timeouts = Timeouts(), route: @escaping @Sendable (Int?) -> DCContext?) async throws -> DCListener {
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.backlog, value: 1024)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -39,7 +42,7 @@ final class DCListener: @unchecked Sendable {
             .childChannelInitializer { channel in
                 guard open.tryOpen() else { return channel.close() }
                 channel.closeFuture.whenComplete { _ in open.closed() }
-                return channel.pipeline.addHandler(DCConnectionHandler(secret: mtproxySecret, route: route))
+                return channel.pipeline.addHandler(DCConnectionHandler(secret: mtproxySecret, timeouts: timeouts, route: route))
             }
         let channel = try await bootstrap.bind(host: host, port: port).get()
         return DCListener(port: channel.localAddress?.port ?? port, channel: channel)
@@ -72,21 +75,27 @@ final class DCConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     /// Work waiting behind an injected delay; later packets queue behind it to keep order.
     private var delayed = false
     private var backlog: [[UInt8]] = []
+    /// Auth keys registered with the update hub.
+    private var registered: Set<Int64> = []
 
-    init(secret: MTProxySecret?, route: @escaping @Sendable (Int?) -> DCContext?) {
+    private let timeouts: DCListener.Timeouts
+
+    init(secret: MTProxySecret?, timeouts: DCListener.Timeouts, route: @escaping @Sendable (Int?) -> DCContext?) {
+        self.timeouts = timeouts
         detector = ServerTransportDetector(mtproxySecret: secret, maxFrameSize: DCListener.maxFrameSize)
         self.route = route
         proxied = secret != nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        armTimer(context, DCListener.openingTimeout)
+        armTimer(context, timeouts.opening)
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         idle?.cancel()
         closing = true
+        connection?.context.hub?.unregister(owner: ObjectIdentifier(self), keys: Array(registered))
         context.fireChannelInactive()
     }
 
@@ -105,10 +114,10 @@ final class DCConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
                 codec = found
                 guard let dc = route(proxied ? found.headerDCID.map { abs($0) % 10_000 } : nil) else { return close(context) }
                 connection = DCConnection(context: dc)
-                armTimer(context, DCListener.idleTimeout)
+                armTimer(context, timeouts.idle)
                 if !leftover.isEmpty { try feed(context, leftover) }
             } else {
-                armTimer(context, DCListener.idleTimeout)
+                armTimer(context, timeouts.idle)
                 try feed(context, bytes)
             }
         } catch {
@@ -133,6 +142,21 @@ final class DCConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
         guard connection != nil, !closing else { return }
         let actions = connection!.handle(packet)
         run(context, actions[...])
+        if let hub = connection?.context.hub, !closing {
+            for key in connection!.activeKeys where !registered.contains(key) {
+                registered.insert(key)
+                let loop = context.eventLoop
+                let bound = NIOLoopBound(context, eventLoop: loop)
+                hub.register(key: key, owner: ObjectIdentifier(self)) { [self] body in
+                    loop.execute { self.pushOnLoop(bound.value, body, key: key) }
+                }
+            }
+        }
+    }
+
+    private func pushOnLoop(_ context: ChannelHandlerContext, _ body: [UInt8], key: Int64) {
+        guard !closing, !delayed, connection != nil else { return }
+        run(context, connection!.push(body, keyID: key)[...])
     }
 
     /// Carries out the connection's actions in order; a delay resumes the rest later on this loop.

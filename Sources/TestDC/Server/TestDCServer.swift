@@ -16,6 +16,10 @@ public struct TestDCOptions: Sendable {
     public var config = TestDCConfig()
     /// Serve as an MTProxy with this secret (`dd…` or `ee…`) in front of every DC.
     public var mtproxySecret: MTProxySecret?
+    /// Seconds a connection may stay silent before it is closed.
+    public var idleTimeout = 180
+    /// Seconds a new connection has to show its transport.
+    public var openingTimeout = 20
 
     public init() {}
 }
@@ -25,10 +29,14 @@ public final class TestDCServer: @unchecked Sendable {
     public let dcs: [DCAddress]
     public let publicKey: RSAPublicKey
     public let world: World
+    /// Client connections open right now (all DCs).
+    public var openConnections: Int { DCListener.open.current }
     private let listeners: [DCListener]
 
-    private init(dcs: [DCAddress], publicKey: RSAPublicKey, world: World, listeners: [DCListener]) {
-        self.dcs = dcs; self.publicKey = publicKey; self.world = world; self.listeners = listeners
+    private let hub: UpdateHub
+
+    private init(dcs: [DCAddress], publicKey: RSAPublicKey, world: World, listeners: [DCListener], hub: UpdateHub) {
+        self.dcs = dcs; self.publicKey = publicKey; self.world = world; self.listeners = listeners; self.hub = hub
     }
 
     /// Loads or makes the key and the world, then listens on every DC.
@@ -50,7 +58,8 @@ public final class TestDCServer: @unchecked Sendable {
                 do {
                     let proxied = options.mtproxySecret != nil
                     // An MTProxy forwards to the DC the client names in its header; a DC serves itself.
-                    listener = try await DCListener.bind(host: options.host, port: port, mtproxySecret: options.mtproxySecret) { wanted in
+                    listener = try await DCListener.bind(host: options.host, port: port, mtproxySecret: options.mtproxySecret,
+                                                           timeouts: .init(idle: .seconds(Int64(options.idleTimeout)), opening: .seconds(Int64(options.openingTimeout)))) { wanted in
                         proxied ? (wanted.flatMap { box.context($0) } ?? box.context(n)) : box.context(n)
                     }
                 } catch {
@@ -64,8 +73,9 @@ public final class TestDCServer: @unchecked Sendable {
             throw error
         }
         let dispatcher = APIDispatcher(world: world, dcs: dcs)
-        box.set(dcs.map { DCContext(dcID: $0.id, world: world, dispatcher: dispatcher, privateKey: key, salts: salts) })
-        return TestDCServer(dcs: dcs, publicKey: key.publicKey, world: world, listeners: listeners)
+        let hub = UpdateHub(world: world)
+        box.set(dcs.map { DCContext(dcID: $0.id, world: world, dispatcher: dispatcher, privateKey: key, salts: salts, hub: hub) })
+        return TestDCServer(dcs: dcs, publicKey: key.publicKey, world: world, listeners: listeners, hub: hub)
     }
 
     /// Stops listening and closes the state.
