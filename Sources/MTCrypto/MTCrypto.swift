@@ -1,1 +1,0 @@
-// MTCrypto module: see DESIGN.md for its place in the layers.

@@ -1,1 +1,0 @@
-// MTNetwork module: see DESIGN.md for its place in the layers.

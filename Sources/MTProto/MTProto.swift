@@ -1,1 +1,0 @@
-// MTProto module: see DESIGN.md for its place in the layers.

@@ -1,0 +1,59 @@
+import MTCrypto
+
+/// The MTProto 2.0 envelope: `auth_key_id | msg_key | AES-IGE(salt | session_id | msg_id |
+/// seq_no | length | body | padding)`, with msg_key = SHA256(auth_key[88+x..<120+x] | plaintext)[8..<24].
+/// `x` is 0 for client→server and 8 for server→client.
+struct EncryptedMessage: Equatable {
+    var salt: Int64
+    var sessionID: Int64
+    var msgID: Int64
+    var seqNo: Int32
+    var body: [UInt8]
+
+    /// Encrypts with 12–27 bytes of random padding so the plaintext is a multiple of 16.
+    func pack(authKey: AuthKey, x: Int) throws -> [UInt8] {
+        var w = WireWriter(capacity: body.count + 32 + 64)
+        w.int64(salt); w.int64(sessionID); w.int64(msgID); w.int32(seqNo); w.int32(Int32(body.count)); w.raw(body)
+        var plaintext = w.bytes
+        let padding = 12 + (16 - (plaintext.count + 12) % 16) % 16
+        plaintext += SecureRandom.bytes(padding)
+        let msgKey = MessageKey.compute(authKey: authKey, plaintext: plaintext, x: x)
+        let (key, iv) = MessageKey.aesKeyIV(authKey: authKey, msgKey: msgKey, x: x)
+        var out = WireWriter(capacity: plaintext.count + 24)
+        out.int64(authKey.id)
+        out.raw(msgKey)
+        out.raw(try AESIGE.encrypt(plaintext, key: key, iv: iv))
+        return out.bytes
+    }
+
+    /// Decrypts and checks the envelope: auth_key_id, length % 16, msg_key, the length
+    /// field (multiple of 4, inside the packet) and padding of 12–1024 bytes.
+    static func unpack(_ packet: [UInt8], authKey: AuthKey, x: Int) throws -> EncryptedMessage {
+        // 24 bytes of header, then at least 32 bytes of inner header and 12 of padding.
+        guard packet.count >= 24 + 48 else { throw SessionError.packetTooShort(packet.count) }
+        guard (packet.count - 24) % 16 == 0 else { throw SessionError.badPacketLength(packet.count) }
+        let keyID = Wire.int64(packet[0..<8])
+        guard keyID == authKey.id else { throw SessionError.wrongAuthKeyID(expected: authKey.id, got: keyID) }
+        let msgKey = Array(packet[8..<24])
+        let (key, iv) = MessageKey.aesKeyIV(authKey: authKey, msgKey: msgKey, x: x)
+        let plaintext: [UInt8]
+        do { plaintext = try AESIGE.decrypt(Array(packet[24...]), key: key, iv: iv) } catch {
+            throw SessionError.badPacketLength(packet.count)
+        }
+        guard constantTimeEqual(MessageKey.compute(authKey: authKey, plaintext: plaintext, x: x), msgKey) else {
+            throw SessionError.wrongMsgKey
+        }
+        var r = WireReader(plaintext)
+        let salt = try r.int64()
+        let sessionID = try r.int64()
+        let msgID = try r.int64()
+        let seqNo = try r.int32()
+        let length = Int(try r.int32())
+        guard length >= 0, length % 4 == 0, length <= r.remaining else {
+            throw SessionError.badMessageLength(length)
+        }
+        let padding = r.remaining - length
+        guard (12...1024).contains(padding) else { throw SessionError.badPadding(padding) }
+        return EncryptedMessage(salt: salt, sessionID: sessionID, msgID: msgID, seqNo: seqNo, body: try r.raw(length))
+    }
+}

@@ -1,1 +1,0 @@
-// SessionStore module: see DESIGN.md for its place in the layers.

@@ -1,1 +1,0 @@
-// TGClient module: see DESIGN.md for its place in the layers.

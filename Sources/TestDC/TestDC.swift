@@ -1,1 +1,0 @@
-// TestDC module: see DESIGN.md for its place in the layers.
