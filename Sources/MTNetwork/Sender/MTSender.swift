@@ -51,12 +51,8 @@ public actor MTSender {
         self.savedSalt = serverSalt
         self.hooks = hooks
         self.connector = connector ?? { c in
-            if c.proxy == nil {
-                return try await DirectConnection.open(to: c.dataCenter, transport: c.transport, obfuscated: c.obfuscated,
-                                                       timeout: c.connectTimeout)
-            }
-            return try await MTConnection.open(to: c.dataCenter, transport: c.transport, obfuscated: c.obfuscated,
-                                               proxy: c.proxy, timeout: c.connectTimeout)
+            try await MTConnection.open(to: c.dataCenter, transport: c.transport, obfuscated: c.obfuscated,
+                                        proxy: c.proxy, timeout: c.connectTimeout)
         }
     }
 
