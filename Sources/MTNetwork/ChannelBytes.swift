@@ -109,6 +109,15 @@ final class RawBytesHandler: ChannelInboundHandler, @unchecked Sendable {
         continuation.yield(bytes)
     }
 
+    /// Runs once the channel is active: reads requested before then would be dropped.
+    var onActive: (@Sendable () -> Void)?
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.fireChannelActive()
+        onActive?()
+        onActive = nil
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         continuation.finish()
         context.fireChannelInactive()

@@ -250,3 +250,43 @@ final class AuthKeyExchangeTests: XCTestCase {
         }
     }
 }
+
+final class AuthKeyMessageTests: XCTestCase {
+    func testEveryPQInnerDataFormRoundTrips() throws {
+        for constructor in [Wire.pqInnerData, Wire.pqInnerDataDC, Wire.pqInnerDataTemp, Wire.pqInnerDataTempDC] {
+            var inner = PQInnerData(pq: [0x17, 0xed, 0x48, 0x94, 0x1a, 0x08, 0xf9, 0x81], p: [0x49, 0x4c, 0x55, 0x3b],
+                                    q: [0x53, 0x91, 0x10, 0x73], nonce: SecureRandom.bytes(16),
+                                    serverNonce: SecureRandom.bytes(16), newNonce: SecureRandom.bytes(32), dc: -2)
+            inner.constructor = constructor
+            let hasDC = constructor == Wire.pqInnerDataDC || constructor == Wire.pqInnerDataTempDC
+            let hasExpiry = constructor == Wire.pqInnerDataTemp || constructor == Wire.pqInnerDataTempDC
+            if !hasDC { inner.dc = nil }
+            if hasExpiry { inner.expiresIn = 86400 }
+            // Trailing RSA padding is ignored by the decoder.
+            let decoded = try PQInnerData(decoding: inner.encoded() + SecureRandom.bytes(40))
+            XCTAssertEqual(decoded, inner)
+        }
+        var junk = WireWriter(); junk.uint32(Wire.resPQ)
+        XCTAssertThrowsError(try PQInnerData(decoding: junk.bytes)) {
+            XCTAssertEqual($0 as? WireError, .unexpectedConstructor(Wire.resPQ))
+        }
+    }
+
+    func testInitialSaltIsXorOfNonces() {
+        let newNonce: [UInt8] = (0..<32).map { UInt8($0) }
+        let serverNonce: [UInt8] = [UInt8](repeating: 0xff, count: 16)
+        // bytes 0..7 xor 0xff = ff fe fd fc fb fa f9 f8, little-endian.
+        XCTAssertEqual(initialSalt(newNonce: newNonce, serverNonce: serverNonce), Int64(bitPattern: 0xf8f9_fafb_fcfd_feff))
+    }
+
+    func testErrorsDescribeWithoutSecrets() {
+        let errors: [AuthKeyExchangeError] = [.nonceMismatch, .badDHPrime("not safe"), .unknownFingerprints([1, 2]),
+                                              .dhValueOutOfRange(name: "g_a", reason: "≤ 1"), .tooManyRetries(6)]
+        for e in errors { XCTAssertFalse(e.description.isEmpty) }
+        let key = randomAuthKey()
+        let created = CreatedAuthKey(authKey: key, serverSalt: 1, timeOffset: 0)
+        let hex = key.bytes.prefix(8).map { String(format: "%02x", $0) }.joined()
+        XCTAssertFalse("\(created)".contains(hex))
+        XCTAssertFalse(String(reflecting: created).contains(hex))
+    }
+}

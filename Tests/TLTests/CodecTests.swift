@@ -104,3 +104,22 @@ final class CodecTests: XCTestCase {
         XCTAssertEqual(try schema.decode(bytes), call)
     }
 }
+
+extension CodecTests {
+    func testLengthPrefixesAtTheirBoundaries() throws {
+        for n in [0, 1, 3, 4, 253, 254, 255, 256, 1000, 70000] {
+            let data = (0..<n).map { UInt8(truncatingIfNeeded: $0) }
+            var w = TLWriter()
+            w.writeBytes(data)
+            XCTAssertEqual(w.count % 4, 0)
+            XCTAssertEqual(w.bytes.first, n < 254 ? UInt8(n) : 0xFE)
+            var r = TLReader(w.bytes)
+            XCTAssertEqual(try r.readBytes(), data)
+            XCTAssertTrue(r.isAtEnd)
+        }
+        let huge = TLObject("msgs_state_info", ["req_msg_id": .long(1), "info": .bytes([UInt8](repeating: 0, count: 1 << 24))])
+        XCTAssertThrowsError(try schema.encode(huge)) { error in
+            XCTAssertEqual((error as? TLError)?.path, "info")
+        }
+    }
+}

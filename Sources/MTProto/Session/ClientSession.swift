@@ -36,6 +36,7 @@ public struct ClientSession {
     private var serviceQueue: [[UInt8]] = []
     private var requestByMsgID: [Int64: RequestID] = [:]
     private var containers: [Int64: [Int64]] = [:]
+    private var containerOrder: [Int64] = []
     private var pendingAcks: [Int64] = []
     private var oldestPendingAck: Date?
     private var received = MessageIDWindow()
@@ -85,6 +86,7 @@ public struct ClientSession {
         oldestPendingAck = nil
         received.removeAll()
         containers.removeAll()
+        containerOrder.removeAll()
         serviceQueue.removeAll()
         requeueUnanswered()
     }
@@ -131,7 +133,8 @@ public struct ClientSession {
         } else {
             let containerID = clock.next(now: now)
             containers[containerID] = messages.map(\.msgID)
-            pruneContainers(now: now)
+            containerOrder.append(containerID)
+            pruneContainers()
             outer = InnerMessage(msgID: containerID, seqNo: nextSeqNo(contentRelated: false), body: MessageContainer.pack(messages))
         }
         let message = EncryptedMessage(salt: serverSalt, sessionID: sessionID, msgID: outer.msgID, seqNo: outer.seqNo, body: outer.body)
@@ -318,11 +321,12 @@ public struct ClientSession {
         queue.removeAll { $0 == id }
     }
 
-    /// Containers older than the 300 s window can no longer be named by the server.
-    private mutating func pruneContainers(now: Date) {
-        guard containers.count > 256 else { return }
-        let cutoff = Int64(clock.serverTime(now: now) - 600) << 32
-        containers = containers.filter { $0.key >= cutoff }
+    /// Remembers the most recent containers only: the server names a container in
+    /// `bad_server_salt`/`bad_msg_notification` soon after it was sent.
+    private mutating func pruneContainers() {
+        guard containerOrder.count > 1024 else { return }
+        for id in containerOrder.prefix(512) { containers[id] = nil }
+        containerOrder.removeFirst(512)
     }
 
     /// Large bodies go as `gzip_packed` when that is smaller.
