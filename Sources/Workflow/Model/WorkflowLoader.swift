@@ -476,7 +476,7 @@ public struct WorkflowLoader {
 
     private mutating func loadTemplate(_ path: String, at node: YNode) -> Workflow? {
         let base = URL(fileURLWithPath: file).deletingLastPathComponent()
-        let url = URL(fileURLWithPath: path, relativeTo: base).standardizedFileURL
+        let url = resolvePath(path, against: base).standardizedFileURL
         let canonical = url.resolvingSymlinksInPath().path
         if stack.contains(canonical) {
             report("template '\(path)' includes itself (\(stack.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: " → ")) → \(url.lastPathComponent)); recursion is refused", node, .template)

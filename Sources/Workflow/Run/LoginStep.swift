@@ -124,7 +124,7 @@ extension WorkflowRunner {
             return register(v)
         }
         if let path = try text("file") {
-            let url = URL(fileURLWithPath: path, relativeTo: baseDirectory)
+            let url = resolvePath(path, against: baseDirectory)
             guard let data = FileManager.default.contents(atPath: url.path), let s = String(data: data, encoding: .utf8),
                   !s.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                 throw WaitingForPerson(message: waiting.message + ", or write it to \(path)")
@@ -140,7 +140,7 @@ extension WorkflowRunner {
             return register(v)
         }
         if let session = try text("from_session") {
-            let path = URL(fileURLWithPath: session, relativeTo: baseDirectory).path
+            let path = resolvePath(session, against: outputDirectory).path
             let tg = try await run.telegram()
             for _ in 0..<20 {
                 if let code = try await tg.loginCode(fromSession: path) { return register(code) }
