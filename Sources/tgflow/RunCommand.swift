@@ -73,6 +73,9 @@ struct RunCommand: AsyncParsableCommand {
         let runner = WorkflowRunner(workflow: workflow, options: options, store: store, redactor: redactor,
                                     sink: ConsoleReporter(style: style), telegram: TelegramClientAdapter.factory)
         let outcome = await runner.run()
+        if embedded != nil, outcome.exitCode == .waitingForPerson {
+            FileHandle.standardError.write(Data("tgflow run: the embedded test server stops with this run, so this run cannot be resumed; give the answer up front with --input\n".utf8))
+        }
         if outcome.runID == nil, let message = outcome.message {
             FileHandle.standardError.write(Data("tgflow run: \(message)\n".utf8))
         }
@@ -117,5 +120,10 @@ final class EmbeddedTestServer {
         return EmbeddedTestServer(scratch: scratch, infoPath: info, server: server)
     }
 
-    func stop() async { await server.close() }
+    /// Stops the server and removes the scratch folder: its session and files belong to a
+    /// test Telegram that no longer exists.
+    func stop() async {
+        await server.close()
+        try? FileManager.default.removeItem(at: scratch)
+    }
 }

@@ -59,7 +59,10 @@ struct RunsCommand: AsyncParsableCommand {
             if let error = r.error { print("error: \(error)") }
             for s in try store.steps(ofRun: r.id) {
                 let duration = s.finishedAt.map { String(format: " %.2f s", $0.timeIntervalSince(s.startedAt)) } ?? ""
-                print("  \(s.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(s.path) [\(s.kind)] attempt \(s.attempt)\(duration)")
+                // A step still "running" in a run that ended was cut off: its outcome is unknown
+                // until the next run settles it.
+                let status = s.status == .running && r.status != .running ? "unknown" : s.status.rawValue
+                print("  \(status.padding(toLength: 9, withPad: " ", startingAt: 0)) \(s.path) [\(s.kind)] attempt \(s.attempt)\(duration)")
                 if s.outputs != .object([:]) { print("      outputs \(s.outputs.json)") }
                 if let e = s.error { print("      error \(e)") }
             }

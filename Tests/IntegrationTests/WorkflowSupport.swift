@@ -30,10 +30,13 @@ final class WorkflowTestServer {
         }
     }
 
-    /// Lines of the code log (`{"phone","code","method"}`) for `method`.
-    func loggedCodes(method: String = "auth.sendCode") -> [String] {
+    /// Login codes the server sent (one code-log line per `auth.sendCode`/`resendCode`),
+    /// for one phone or all; email confirmation codes are not counted.
+    func loggedCodes(phone: String? = nil) -> [String] {
         let text = (try? String(contentsOfFile: codeLogPath, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").map(String.init).filter { $0.contains("\"\(method)\"") }
+        return text.split(separator: "\n").map(String.init).filter { line in
+            !line.contains("\"method\":\"email\"") && (phone.map { line.contains("\"phone\":\"\($0.filter(\.isNumber))\"") } ?? true)
+        }
     }
 
     /// Runs a workflow file in-process against this server.

@@ -290,4 +290,48 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(outcome.exitCode, .succeeded, outcome.message ?? "")
         XCTAssertEqual(recorder.events.map(\.kind).filter { $0 != .notice }, [.runStarted, .stepSkipped, .stepStarted, .stepFailed, .stepStarted, .stepSucceeded, .runFinished])
     }
+
+    func testExportSessionWritesA0600FileAndNeverPrintsTheSession() async throws {
+        let tg = ScriptedTelegram()
+        tg.authorized = true
+        let recorder = EventRecorder()
+        let outcome = try await run(try workflow("version: 1\nsteps:\n  - export_session: { format: string, destination: { file: out/session.txt } }\n"), tg, recorder: recorder)
+        XCTAssertEqual(outcome.exitCode, .succeeded, outcome.message ?? "")
+        let file = dir.appendingPathComponent("out/session.txt")
+        XCTAssertEqual(try PasswordFile.read(file), "1BVtsOKABu0secretsessionstring==")
+        var st = stat()
+        XCTAssertEqual(stat(file.path, &st), 0)
+        XCTAssertEqual(st.st_mode & 0o777, 0o600)
+        XCTAssertFalse(recorder.lines.joined().contains("secretsessionstring"))
+    }
+
+    func testRotateToACommandStoresThePasswordBeforeTheServerUsesIt() async throws {
+        let target = dir.appendingPathComponent("from-command.txt").path
+        let tg = ScriptedTelegram()
+        tg.authorized = true
+        tg.hangAfterApplying = ["account.updatePasswordSettings"]
+        let w = try workflow("""
+        version: 1
+        steps:
+          - rotate_2fa: { length: 20, destination: { command: [sh, -c, "umask 077; cat > \(target)"] } }
+        """)
+        _ = try start(w, tg)
+        await waitUntil { tg.editPasswordCalls == 1 }
+        XCTAssertEqual(try PasswordFile.read(URL(fileURLWithPath: target)), tg.password)
+        XCTAssertEqual(tg.password?.count, 20)
+    }
+
+    func testWaitingForAPasswordStopsWithExitFourAndResumesWithIt() async throws {
+        let tg = ScriptedTelegram()
+        tg.password = "account-password"
+        let w = try workflow("version: 1\nsteps:\n  - login: { phone: \"+9996621234\" }\n  - get_me: {}\n")
+        let first = try await run(w, tg)
+        XCTAssertEqual(first.exitCode, .waitingForPerson)
+        XCTAssertTrue(first.message!.contains("--input password="), first.message!)
+        var options = RunOptions(environment: environment())
+        options.inputs = [("password", "account-password")]
+        let second = try await run(w, tg, options: options)
+        XCTAssertEqual(second.exitCode, .succeeded, second.message ?? "")
+        XCTAssertEqual(tg.sendCodeCalls, 1)
+    }
 }

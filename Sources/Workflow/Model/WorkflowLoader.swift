@@ -112,6 +112,14 @@ public struct WorkflowLoader {
             }
         }
         if root["steps"] == nil { report("missing 'steps': a workflow needs at least one step", root, .key) }
+        if stack.count > 1 {
+            // A template runs inside its caller's client and secrets; it receives values as inputs.
+            for key in ["secrets", "client"] {
+                if let pair = root.mappingPairs?.first(where: { $0.key.string == key }) {
+                    report("a template cannot declare '\(key)'; " + (key == "client" ? "it uses the calling workflow's client" : "declare an input with 'secret: true' and pass the secret under 'with'"), pair.key, .template)
+                }
+            }
+        }
         return Workflow(file: file, source: source, version: version, name: root["name"]?.string, description: root["description"]?.string,
                         inputs: inputs, secrets: secrets, client: client, steps: steps, outputs: outputs,
                         digest: SHA256Digest.hex(source))
@@ -468,7 +476,7 @@ public struct WorkflowLoader {
 
     private mutating func loadTemplate(_ path: String, at node: YNode) -> Workflow? {
         let base = URL(fileURLWithPath: file).deletingLastPathComponent()
-        let url = URL(fileURLWithPath: path, relativeTo: base).standardizedFileURL
+        let url = resolvePath(path, against: base).standardizedFileURL
         let canonical = url.resolvingSymlinksInPath().path
         if stack.contains(canonical) {
             report("template '\(path)' includes itself (\(stack.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: " → ")) → \(url.lastPathComponent)); recursion is refused", node, .template)

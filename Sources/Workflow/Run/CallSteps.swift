@@ -51,7 +51,7 @@ extension WorkflowRunner {
         guard case .object(let dest, _, _, _)? = run.step.parameters["destination"] else { throw StepFailure(message: "'export_session.destination' is required") }
         let tg = try await run.telegram()
         if let fileTemplate = dest["file"] {
-            let path = URL(fileURLWithPath: try run.evaluator.evaluate(fileTemplate).value.interpolated, relativeTo: outputDirectory).path
+            let path = resolvePath(try run.evaluator.evaluate(fileTemplate).value.interpolated, against: outputDirectory).path
             if format == "telethon" {
                 _ = try await tg.exportSession(format: "telethon", to: path)
                 chmod(path, 0o600)

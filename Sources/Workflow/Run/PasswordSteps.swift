@@ -61,7 +61,7 @@ extension WorkflowRunner {
         let saltNow = now.currentSaltHex ?? "none"
         guard case .object(let dest, _, _, _)? = run.step.parameters["destination"] else { throw StepFailure(message: "'rotate_2fa.destination' is required") }
         let file = try dest["file"].map { try run.evaluator.evaluate($0).value.interpolated }
-        let fileURL = file.map { URL(fileURLWithPath: $0, relativeTo: outputDirectory) }
+        let fileURL = file.map { resolvePath($0, against: outputDirectory) }
         let pendingURL = fileURL.map { URL(fileURLWithPath: $0.path + ".pending") }
         let destinationName = file ?? "command"
 

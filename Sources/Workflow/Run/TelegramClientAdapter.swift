@@ -33,7 +33,7 @@ public final class TelegramClientAdapter: WorkflowTelegram, @unchecked Sendable 
             switch field("server") {
             case .string("test")?: configuration.server = .test
             case .string(let s)? where s.hasSuffix(".json"):
-                configuration.server = .testdcInfo(path: URL(fileURLWithPath: s, relativeTo: URL(fileURLWithPath: request.baseDirectory)).path)
+                configuration.server = .testdcInfo(path: resolvePath(s, against: URL(fileURLWithPath: request.baseDirectory)).path)
             case .object(let o)?:
                 if let info = o["info"]?.stringValue {
                     configuration.server = .testdcInfo(path: info)

@@ -53,6 +53,13 @@ public final class WorkflowRunner: @unchecked Sendable {
         context.inputs = inputs
         context.secrets = secrets
         context.env = options.environment.variables
+        do {
+            // The client block reads the workflow's inputs and secrets; evaluate it now, not
+            // later inside a template whose inputs differ.
+            _ = try makeClientRequest()
+        } catch {
+            return RunOutcome(runID: nil, exitCode: .usage, message: redactor.redact("client: \(error)"), outputs: [:])
+        }
         let workflowPath = URL(fileURLWithPath: workflow.file).standardizedFileURL.path
         let digest = inputsDigest(inputs)
         do {

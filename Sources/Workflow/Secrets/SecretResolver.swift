@@ -107,7 +107,7 @@ public struct SecretResolver {
             guard let v = environment.variables[variable], !v.isEmpty else { throw SecretError.missingEnvironment(secret: d.name, variable: variable) }
             return v
         case .file(let path, let allowWorldReadable):
-            let url = URL(fileURLWithPath: (path as NSString).expandingTildeInPath, relativeTo: baseDirectory)
+            let url = resolvePath((path as NSString).expandingTildeInPath, against: baseDirectory)
             var st = stat()
             guard stat(url.path, &st) == 0 else { throw SecretError.unreadableFile(secret: d.name, path: path) }
             if st.st_mode & S_IROTH != 0, !allowWorldReadable { throw SecretError.worldReadable(secret: d.name, path: path) }
@@ -130,6 +130,13 @@ public struct SecretResolver {
         if t.hasSuffix("\r\n") { t.removeLast(2) } else if t.hasSuffix("\n") { t.removeLast() }
         return t
     }
+}
+
+/// `path` as an absolute file URL: itself when absolute, else inside `directory`. (Unlike
+/// `URL(fileURLWithPath:relativeTo:)`, which resolves against the base's parent when the
+/// base URL does not end in a slash.)
+func resolvePath(_ path: String, against directory: URL) -> URL {
+    path.hasPrefix("/") ? URL(fileURLWithPath: path) : URL(fileURLWithPath: directory.path).appendingPathComponent(path)
 }
 
 /// Runs a program (no shell) and returns its standard output, with a deadline.
