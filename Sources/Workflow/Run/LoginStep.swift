@@ -34,6 +34,7 @@ extension WorkflowRunner {
             try run.save(["phase": .string("sending_code")])
             sent = try await tg.sendCode(phone: phone)
             try run.save(codeState(sent))
+            emit(RunEvent(.notice, runID: runID, step: run.path, message: "login code sent (\(sent.type)); a rerun reuses it"))
         }
 
         var user: Value

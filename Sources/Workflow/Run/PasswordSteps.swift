@@ -95,6 +95,7 @@ extension WorkflowRunner {
             }
         }
         try run.save(["salt_before": .string(saltNow), "phase": .string("changing"), "destination": .string(destinationName)])
+        emit(RunEvent(.notice, runID: runID, step: run.path, message: "new password stored at \(destinationName); asking Telegram to use it"))
         try await tg.editPassword(current: now.hasPassword ? current : nil, new: candidate, hint: try run.string("hint"), email: nil, emailCode: nil)
         let after = try await tg.passwordState()
         guard (after.currentSaltHex ?? "none") != saltNow, after.hasPassword else {
