@@ -102,4 +102,10 @@ public struct FutureSalt: Equatable, Sendable {
     public let validSince: Int
     public let validUntil: Int
     public let salt: Int64
+
+    public init(validSince: Int, validUntil: Int, salt: Int64) {
+        self.validSince = validSince
+        self.validUntil = validUntil
+        self.salt = salt
+    }
 }
