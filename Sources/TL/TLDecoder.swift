@@ -37,7 +37,7 @@ extension TLSchema {
         case .int256: return .int256(try r.readRaw(32))
         case .string:
             let range = try r.readBytesRange()
-            if let s = String(validating: r.bytes[range], as: UTF8.self) { return .string(s) }
+            if let s = Self.text(r.bytes[range]) { return .string(s) }
             return .bytes(Array(r.bytes[range]))
         case .bytes:
             return .bytes(Array(r.bytes[try r.readBytesRange()]))
@@ -59,6 +59,7 @@ extension TLSchema {
                 guard id == Self.vectorID else { throw unexpected(id, expected: "Vector") }
             }
             let count = Int(try r.readInt32())
+            let element = element.node
             let minimum = minimumSize(element)
             guard count >= 0, count <= r.remaining / minimum else {
                 throw TLError(.lengthExceedsInput(length: count, remaining: r.remaining))
@@ -83,7 +84,7 @@ extension TLSchema {
     func readBoxedObject(_ r: inout TLReader, expected: Int32, depth: Int) throws -> TLObject {
         guard depth < Self.maxDepth else { throw TLError(.tooDeep(limit: Self.maxDepth)) }
         let id = try r.readUInt32()
-        guard let index = indexByID[id] else {
+        guard let index = idTable.index(of: id) else {
             if id == Self.vectorID { throw TLError(.vectorNeedsElementType) }
             throw TLError(.unknownConstructorID(id))
         }
@@ -107,25 +108,36 @@ extension TLSchema {
         default: break
         }
         let params = c.params
-        var fields = [String: TLValue](minimumCapacity: params.count)
+        var fields: DecodedFields?
         var words: (UInt32, UInt32) = (0, 0)
-        for p in params {
+        var secondWordRead = false
+        for i in 0..<params.count {
+            let p = params[i]
             if p.ownSlot >= 0 {
                 let word = try r.readUInt32()
-                if p.ownSlot == 0 { words.0 = word } else { words.1 = word }
+                if p.ownSlot == 0 { words.0 = word } else { words.1 = word; secondWordRead = true }
                 continue
+            }
+            if fields == nil {
+                // Sized from the flags read so far (a shared flag bit may still make it grow).
+                let second = secondWordRead ? words.1.nonzeroBitCount : c.secondWordCount
+                fields = DecodedFields.make(c, capacity: c.requiredCount + words.0.nonzeroBitCount + second)
             }
             if p.flagSlot >= 0 {
                 let word = p.flagSlot == 0 ? words.0 : words.1
                 if word & p.mask == 0 { continue }
-                if case .trueFlag = p.node {
-                    fields[p.name] = .bool(true)
+                if p.isTrueFlag {
+                    fields = fields!.appending(i, .bool(true))
                     continue
                 }
             }
-            do { fields[p.name] = try read(p.node, &r, depth: depth + 1) } catch let e as TLError { throw e.prefixed(p.name) }
+            do {
+                fields = fields!.appending(i, try read(p.node, &r, depth: depth + 1))
+            } catch let e as TLError {
+                throw e.prefixed(c.names[i])
+            }
         }
-        return TLObject(name: combinators[index].name, fields: fields)
+        return TLObject(decoded: fields ?? DecodedFields.make(c, capacity: 0))
     }
 
     /// `message msg_id:long seqno:int bytes:int body:Object`; the body must fill exactly `bytes`.
@@ -158,6 +170,29 @@ extension TLSchema {
         let value = try body(&inner)
         if !inner.isAtEnd { throw TLError(.trailingBytes(count: inner.remaining)).prefixed("packed_data") }
         return value
+    }
+
+    /// The bytes as text if they are valid UTF-8. (`String(decoding:)` repairs invalid
+    /// input, so the result is valid exactly when it kept every byte; this avoids the
+    /// slower generic `String(validating:)`.)
+    static func text(_ bytes: ArraySlice<UInt8>) -> String? {
+        let ascii = bytes.withUnsafeBufferPointer { raw in
+            var i = 0
+            var high: UInt8 = 0
+            while i < raw.count { high |= raw[i]; i += 1 }
+            return high < 0x80
+        }
+        if ascii { return String(decoding: bytes, as: UTF8.self) }
+        var s = String(decoding: bytes, as: UTF8.self)
+        guard s.utf8.count == bytes.count else { return nil }
+        let same = s.withUTF8 { text in
+            bytes.withUnsafeBufferPointer { raw in
+                var i = 0
+                while i < raw.count, text[i] == raw[i] { i += 1 }
+                return i == raw.count
+            }
+        }
+        return same ? s : nil
     }
 
     /// The least number of bytes one element can take, to refuse vector counts the input cannot hold.

@@ -13,14 +13,14 @@ extension TLSchema {
     public func encode(_ object: TLObject) throws -> [UInt8] {
         var writer = TLWriter(capacity: 256)
         try writeObject(object, boxed: true, expected: -1, into: &writer, depth: 0)
-        return writer.bytes
+        return writer.finish()
     }
 
     /// A value of a type given as text: `"Vector<long>"`, `"Bool"`, `"InputPeer"`, `"future_salt"` (bare).
     public func encode(_ value: TLValue, type: String) throws -> [UInt8] {
         var writer = TLWriter(capacity: 256)
         try write(value, type: type, to: &writer)
-        return writer.bytes
+        return writer.finish()
     }
 
     /// Appends a boxed object to `writer` (for protocol envelopes built around it).
@@ -62,8 +62,12 @@ extension TLSchema {
             w.writeRaw(raw)
         case .string, .bytes:
             switch value {
-            case let .string(s): w.writeString(s)
-            case let .bytes(b): w.writeBytes(b)
+            case let .string(s):
+                guard s.utf8.count < TLWriter.maxBytesLength else { throw tooLong(s.utf8.count) }
+                w.writeString(s)
+            case let .bytes(b):
+                guard b.count < TLWriter.maxBytesLength else { throw tooLong(b.count) }
+                w.writeBytes(b)
             default: throw wrong(node.isBytes ? "bytes" : "string", value)
             }
         case .bool:
@@ -77,7 +81,7 @@ extension TLSchema {
             if boxed { w.writeUInt32(Self.vectorID) }
             w.writeInt32(Int32(truncatingIfNeeded: items.count))
             for i in items.indices {
-                do { try write(items[i], element, into: &w, depth: depth + 1) } catch let e as TLError { throw e.prefixed("[\(i)]") }
+                do { try write(items[i], element.node, into: &w, depth: depth + 1) } catch let e as TLError { throw e.prefixed("[\(i)]") }
             }
         case let .boxed(type):
             guard case let .object(o) = value else { throw wrong(typeNames[Int(type)], value) }
@@ -100,7 +104,15 @@ extension TLSchema {
     /// `expected` is a type index, or -1 for any constructor or method.
     func writeObject(_ o: TLObject, boxed: Bool, expected: Int32, into w: inout TLWriter, depth: Int) throws {
         guard depth < Self.maxDepth else { throw TLError(.tooDeep(limit: Self.maxDepth)) }
-        guard let index = indexByName[o.name] else {
+        // A decoded object carries its combinator: no lookup by name.
+        if case let .decoded(d) = o.storage, d.combinator.special == .none, d.combinator.index < compiled.count,
+           compiled[d.combinator.index] === d.combinator {
+            let c = d.combinator
+            if expected >= 0 && c.typeID != expected { throw wrongType(c.index, expected: expected) }
+            if boxed { w.writeUInt32(c.idBytes) }
+            return try writeDecoded(d, into: &w, depth: depth)
+        }
+        guard let index = nameTable.index(of: o.name) else {
             throw TLError(.unknownName(o.name, suggestions: suggestions(for: o.name)))
         }
         let c = compiled[index]
@@ -111,54 +123,85 @@ extension TLSchema {
         case .rpcResult: return try writeRPCResult(o, into: &w, depth: depth)
         default: break
         }
-
-        var words: (UInt32, UInt32) = (0, 0)
-        var matched = 0
         let params = c.params
-        for p in params where p.flagSlot >= 0 {
-            guard let v = o.fields[p.name] else { continue }
-            matched += 1
-            if case .trueFlag = p.node {
-                guard let on = v.boolValue else { throw wrong("true (a boolean flag)", v).prefixed(p.name) }
-                if !on { continue }
+        try withUnsafeTemporaryAllocation(of: TLValue?.self, capacity: params.count) { slots in
+            slots.initialize(repeating: nil)
+            defer { _ = slots.deinitialize() }
+            // One pass over the fields that are present: place each, and set its flag bit.
+            var words: (UInt32, UInt32) = (0, 0)
+            for (key, value) in o.fields {
+                // Unknown names are reported before missing ones: a misspelt name is the likelier cause.
+                guard let i = c.fieldTable.index(of: key) else { throw unknownField(key, of: index) }
+                let p = params[i]
+                if p.ownSlot >= 0 { continue }  // a flags word given by hand: computed instead
+                if p.flagSlot >= 0 {
+                    if p.isTrueFlag {
+                        guard let on = value.boolValue else { throw wrong("true (a boolean flag)", value).prefixed(key) }
+                        if !on { continue }
+                    }
+                    if p.flagSlot == 0 { words.0 |= p.mask } else { words.1 |= p.mask }
+                }
+                slots[i] = value
             }
-            if p.flagSlot == 0 { words.0 |= p.mask } else { words.1 |= p.mask }
+            for i in 0..<params.count {
+                let p = params[i]
+                if p.ownSlot >= 0 {
+                    w.writeUInt32(p.ownSlot == 0 ? words.0 : words.1)
+                    continue
+                }
+                if p.flagSlot >= 0 {
+                    let word = p.flagSlot == 0 ? words.0 : words.1
+                    if word & p.mask == 0 || p.isTrueFlag { continue }
+                }
+                guard let v = slots[i] else {
+                    throw TLError(.missingField(name: c.names[i], type: combinators[index].params[i].typeText))
+                }
+                do { try write(v, p.node, into: &w, depth: depth + 1) } catch let e as TLError { throw e.prefixed(c.names[i]) }
+            }
         }
-        for p in params {
-            if p.ownSlot >= 0 {
-                w.writeUInt32(p.ownSlot == 0 ? words.0 : words.1)
-                continue
-            }
-            if p.flagSlot >= 0 {
-                let word = p.flagSlot == 0 ? words.0 : words.1
-                if word & p.mask == 0 { continue }
-                if case .trueFlag = p.node { continue }
-            }
-            guard let v = o.fields[p.name] else {
-                try checkUnknownFields(o, index: index)  // a misspelt name is the likelier cause
-                throw TLError(.missingField(name: p.name, type: p.typeText))
-            }
-            if p.flagSlot < 0 { matched += 1 }
-            do { try write(v, p.node, into: &w, depth: depth + 1) } catch let e as TLError { throw e.prefixed(p.name) }
-        }
-        if matched != o.fields.count { try checkUnknownFields(o, index: index) }
     }
 
-    /// Finds the field that matched no parameter (a `flags` word given by hand is ignored).
-    func checkUnknownFields(_ o: TLObject, index: Int) throws {
-        let params = combinators[index].params
-        for key in o.fields.keys.sorted() where !params.contains(where: { $0.name == key }) {
-            let names = params.filter { !$0.isFlags }.map(\.name)
-            throw TLError(.unknownField(name: key, in: o.name, suggestions: ClosestNames.find(key, among: names, limit: 3)))
+    /// Re-encodes a decoded object: its fields are already in schema order, by index,
+    /// and include every required one, so only they and the flags words are visited.
+    private func writeDecoded(_ d: DecodedFields, into w: inout TLWriter, depth: Int) throws {
+        let c = d.combinator
+        let params = c.params
+        var words: (UInt32, UInt32) = (0, 0)
+        if c.firstFlagsAt >= 0 {
+            d.forEach { index, _ in
+                let p = params[index]
+                if p.flagSlot == 0 { words.0 |= p.mask } else if p.flagSlot == 1 { words.1 |= p.mask }
+            }
         }
+        var pendingWord = c.firstFlagsAt >= 0 ? 0 : 2
+        try d.forEach { index, value in
+            while pendingWord < 2, let at = c.flagsPosition(pendingWord), at < index {
+                w.writeUInt32(pendingWord == 0 ? words.0 : words.1)
+                pendingWord += 1
+            }
+            let p = params[index]
+            if p.isTrueFlag { return }
+            do { try write(value, p.node, into: &w, depth: depth + 1) } catch let e as TLError { throw e.prefixed(c.names[index]) }
+        }
+        while pendingWord < 2, c.flagsPosition(pendingWord) != nil {
+            w.writeUInt32(pendingWord == 0 ? words.0 : words.1)
+            pendingWord += 1
+        }
+    }
+
+    /// A field that is no parameter of combinator `index`, with the closest names it has.
+    func unknownField(_ key: String, of index: Int) -> TLError {
+        let c = combinators[index]
+        let names = c.params.filter { !$0.isFlags }.map(\.name)
+        return TLError(.unknownField(name: key, in: c.name, suggestions: ClosestNames.find(key, among: names, limit: 3)))
     }
 
     /// `message msg_id:long seqno:int bytes:int body:Object`: `bytes` is computed from the body,
     /// which may be an object or raw bytes written as they are.
     private func writeMessage(_ o: TLObject, into w: inout TLWriter, depth: Int) throws {
-        guard let msgID = o.fields["msg_id"] else { throw TLError(.missingField(name: "msg_id", type: "long")) }
-        guard let seqno = o.fields["seqno"] else { throw TLError(.missingField(name: "seqno", type: "int")) }
-        guard let body = o.fields["body"] else { throw TLError(.missingField(name: "body", type: "Object")) }
+        guard let msgID = o["msg_id"] else { throw TLError(.missingField(name: "msg_id", type: "long")) }
+        guard let seqno = o["seqno"] else { throw TLError(.missingField(name: "seqno", type: "int")) }
+        guard let body = o["body"] else { throw TLError(.missingField(name: "body", type: "Object")) }
         do { try write(msgID, .long, into: &w, depth: depth) } catch let e as TLError { throw e.prefixed("msg_id") }
         do { try write(seqno, .int, into: &w, depth: depth) } catch let e as TLError { throw e.prefixed("seqno") }
         let lengthAt = w.count
@@ -170,8 +213,8 @@ extension TLSchema {
     /// `rpc_result req_msg_id:long result:Object`: `result` raw bytes (already encoded by the
     /// method's result type) are written as they are; an object is written boxed.
     private func writeRPCResult(_ o: TLObject, into w: inout TLWriter, depth: Int) throws {
-        guard let reqID = o.fields["req_msg_id"] else { throw TLError(.missingField(name: "req_msg_id", type: "long")) }
-        guard let result = o.fields["result"] else { throw TLError(.missingField(name: "result", type: "Object")) }
+        guard let reqID = o["req_msg_id"] else { throw TLError(.missingField(name: "req_msg_id", type: "long")) }
+        guard let result = o["result"] else { throw TLError(.missingField(name: "result", type: "Object")) }
         do { try write(reqID, .long, into: &w, depth: depth) } catch let e as TLError { throw e.prefixed("req_msg_id") }
         do { try writeRawOrObject(result, into: &w, depth: depth) } catch let e as TLError { throw e.prefixed("result") }
     }
@@ -181,6 +224,10 @@ extension TLSchema {
         case let .bytes(raw): w.writeRaw(raw)
         default: try write(value, .any, into: &w, depth: depth + 1)
         }
+    }
+
+    private func tooLong(_ count: Int) -> TLError {
+        TLError(.wrongValue(expected: "a string or bytes shorter than 16 MiB (TL's length limit)", got: "\(count) bytes"))
     }
 
     func wrong(_ expected: String, _ value: TLValue) -> TLError {
@@ -196,6 +243,14 @@ extension TLSchema {
 extension Node {
     var isInt128: Bool { if case .int128 = self { return true } else { return false } }
     var isBytes: Bool { if case .bytes = self { return true } else { return false } }
+    /// A TL `string`, or a vector of them.
+    var holdsText: Bool {
+        switch self {
+        case .string: return true
+        case let .vector(element, _): return element.node.holdsText
+        default: return false
+        }
+    }
 }
 
 extension TLValue {

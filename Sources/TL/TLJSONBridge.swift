@@ -40,11 +40,28 @@ extension TLSchema {
         }
     }
 
-    /// JSON for an object: `_` and its fields.
+    /// JSON for an object: `_` and its fields. Bytes in a TL `string` field (MTProto's
+    /// `pq`, which is not text) print as `{"base64": "…"}` so they read back as bytes.
     public func json(from object: TLObject) -> JSONValue {
         var out: [String: JSONValue] = ["_": .string(object.name)]
-        for (key, v) in object.fields { out[key] = json(from: v) }
+        let params = indexByName[object.name].map { UnsafeBufferPointer(compiled[$0].params) } ?? UnsafeBufferPointer(start: nil, count: 0)
+        let names = indexByName[object.name].map { compiled[$0].names } ?? []
+        object.forEachField { key, v in
+            if let i = names.firstIndex(of: key), params[i].node.holdsText {
+                out[key] = textJSON(v)
+            } else {
+                out[key] = json(from: v)
+            }
+        }
         return .object(out)
+    }
+
+    private func textJSON(_ value: TLValue) -> JSONValue {
+        switch value {
+        case let .bytes(b): return .object(["base64": .string(Base64.encode(b))])
+        case let .vector(items): return .array(items.map(textJSON))
+        default: return json(from: value)
+        }
     }
 
     private func typeOfCombinator(_ name: String) -> Node? {
@@ -98,7 +115,7 @@ extension TLSchema {
             var out: [TLValue] = []
             out.reserveCapacity(items.count)
             for (i, item) in items.enumerated() {
-                do { out.append(try value(fromJSON: item, element, depth: depth + 1)) } catch let e as TLError { throw e.prefixed("[\(i)]") }
+                do { out.append(try value(fromJSON: item, element.node, depth: depth + 1)) } catch let e as TLError { throw e.prefixed("[\(i)]") }
             }
             return .vector(out)
         case let .boxed(type):
@@ -137,11 +154,14 @@ extension TLSchema {
         let name = combinators[index].name
         var fields: [String: TLValue] = [:]
         fields.reserveCapacity(dict.count)
-        for (key, item) in dict where key != "_" {
-            guard let p = c.params.first(where: { $0.name == key }) else {
-                let names = c.params.filter { $0.ownSlot < 0 }.map(\.name)
-                throw TLError(.unknownField(name: key, in: name, suggestions: ClosestNames.find(key, among: names, limit: 3)))
+        for (given, item) in dict where given != "_" {
+            // Telethon renames two TL fields that are Python keywords; both spellings are accepted.
+            let key = Self.telethonAliases[given] ?? given
+            guard let i = c.fieldTable.index(of: key) else {
+                let names = c.names.indices.filter { c.params[$0].ownSlot < 0 }.map { c.names[$0] }
+                throw TLError(.unknownField(name: given, in: name, suggestions: ClosestNames.find(given, among: names, limit: 3)))
             }
+            let p = c.params[i]
             if p.ownSlot >= 0 { continue }  // flags words are computed
             if item == .null && p.flagSlot >= 0 { continue }
             if case .trueFlag = p.node {
@@ -162,12 +182,15 @@ extension TLSchema {
                 throw e.prefixed(key)
             }
         }
-        for p in c.params where p.ownSlot < 0 && p.flagSlot < 0 && fields[p.name] == nil {
-            if c.special == .message && p.name == "bytes" { continue }
-            throw TLError(.missingField(name: p.name, type: p.typeText))
+        for i in c.names.indices where c.params[i].ownSlot < 0 && c.params[i].flagSlot < 0 && fields[c.names[i]] == nil {
+            if c.special == .message && c.names[i] == "bytes" { continue }
+            throw TLError(.missingField(name: c.names[i], type: combinators[index].params[i].typeText))
         }
         return TLObject(name: name, fields: fields)
     }
+
+    /// Telethon's spelling → the TL field name.
+    static let telethonAliases = ["is_self": "self", "from_": "from"]
 
     /// `rpc_result.result` and `mtproto.message.body` may be raw bytes (base64 or hex) instead of an object.
     private func isRawCapable(_ special: Special, field: String) -> Bool {

@@ -11,6 +11,12 @@ public final class TLSchema: Sendable {
         }
     }()
 
+    /// Parses the embedded schema afresh (what `shared` does once per process; the
+    /// benchmark times it).
+    public static func parseEmbedded() throws -> TLSchema {
+        try TLSchema(sources: [EmbeddedSchema.api, EmbeddedSchema.mtproto])
+    }
+
     /// The API layer, from `// LAYER N` in api.tl (0 when absent).
     public let layer: Int
     /// Every constructor and method, built-ins last.
@@ -21,6 +27,9 @@ public final class TLSchema: Sendable {
 
     let compiled: [CompiledCombinator]
     let indexByName: [String: Int]
+    /// The same as `indexByName` and `indexByID`, for the codec's hot path.
+    let nameTable: NameTable
+    let idTable: IDTable
     let indexByID: [UInt32: Int]
     let typeIndex: [String: Int32]
     let constructorsByType: [[Int]]
@@ -69,14 +78,16 @@ public final class TLSchema: Sendable {
         self.layer = parser.layer ?? 0
         self.combinators = all
         self.indexByName = byName
+        self.nameTable = NameTable(all.map(\.name))
+        self.idTable = IDTable(all.enumerated().map { ($1.id, $0) })
         self.indexByID = byID
         self.typeIndex = typeIndex
         self.typeNames = typeNames
         self.constructorsByType = byType
         var compiled: [CompiledCombinator] = []
         compiled.reserveCapacity(all.count)
-        for c in all {
-            compiled.append(try CompiledCombinator(c, typeIndex: typeIndex, indexByName: byName, constructorsByType: byType))
+        for (i, c) in all.enumerated() {
+            compiled.append(try CompiledCombinator(c, index: i, typeIndex: typeIndex, indexByName: byName, constructorsByType: byType))
         }
         self.compiled = compiled
     }

@@ -1,24 +1,104 @@
-/// A constructor or method call with its fields, by Telethon's field names
+/// A constructor or method call with its fields, by TL field names
 /// (`{"_": "inputPeerUser", "user_id": 1, "access_hash": -2}` in JSON).
 /// Absent optional fields are simply missing; `flags` fields are never stored:
 /// the encoder computes them.
+///
+/// Decoded objects keep their fields in schema order behind the scenes, so that
+/// decoding builds no dictionary and re-encoding looks nothing up by name;
+/// `fields` presents them as a dictionary either way.
 public struct TLObject: Equatable, Sendable {
-    public var name: String
-    public var fields: [String: TLValue]
+    var storage: Storage
+
+    /// `@unchecked`: `DecodedFields` is immutable once decoding has returned it.
+    enum Storage: @unchecked Sendable {
+        case built(name: String, fields: [String: TLValue])
+        /// As decoded: the combinator and the present fields in schema order.
+        case decoded(DecodedFields)
+    }
 
     public init(name: String, fields: [String: TLValue] = [:]) {
-        self.name = name
-        self.fields = fields
+        storage = .built(name: name, fields: fields)
     }
 
     public init(_ name: String, _ fields: KeyValuePairs<String, TLValue>) {
-        self.name = name
-        self.fields = Dictionary(uniqueKeysWithValues: fields.map { ($0.key, $0.value) })
+        storage = .built(name: name, fields: Dictionary(uniqueKeysWithValues: fields.map { ($0.key, $0.value) }))
+    }
+
+    init(decoded: DecodedFields) {
+        storage = .decoded(decoded)
+    }
+
+    /// The constructor or method name, e.g. `inputPeerUser` or `auth.sendCode`.
+    public var name: String {
+        get {
+            switch storage {
+            case let .built(name, _): return name
+            case let .decoded(d): return d.combinator.name
+            }
+        }
+        set { storage = .built(name: newValue, fields: fields) }
+    }
+
+    /// The fields by name. (Reading it from a decoded object builds the dictionary;
+    /// `object["field"]` reads one field without that.)
+    public var fields: [String: TLValue] {
+        get {
+            switch storage {
+            case let .built(_, fields):
+                return fields
+            case let .decoded(d):
+                var out = [String: TLValue](minimumCapacity: d.count)
+                let names = d.combinator.names
+                d.forEach { index, value in out[names[index]] = value }
+                return out
+            }
+        }
+        set { storage = .built(name: name, fields: newValue) }
+    }
+
+    /// How many fields are present.
+    public var fieldCount: Int {
+        switch storage {
+        case let .built(_, fields): return fields.count
+        case let .decoded(d): return d.count
+        }
     }
 
     public subscript(field: String) -> TLValue? {
-        get { fields[field] }
-        set { fields[field] = newValue }
+        get {
+            switch storage {
+            case let .built(_, fields):
+                return fields[field]
+            case let .decoded(d):
+                guard let index = d.combinator.fieldTable.index(of: field) else { return nil }
+                var found: TLValue?
+                d.forEach { i, value in if i == index { found = value } }
+                return found
+            }
+        }
+        set {
+            var all = fields
+            all[field] = newValue
+            storage = .built(name: name, fields: all)
+        }
+    }
+
+    /// Calls `body` with each present field (in schema order for decoded objects).
+    public func forEachField(_ body: (String, TLValue) throws -> Void) rethrows {
+        switch storage {
+        case let .built(_, fields):
+            for (k, v) in fields { try body(k, v) }
+        case let .decoded(d):
+            let names = d.combinator.names
+            try d.forEach { index, value in try body(names[index], value) }
+        }
+    }
+
+    public static func == (a: TLObject, b: TLObject) -> Bool {
+        if case let .decoded(x) = a.storage, case let .decoded(y) = b.storage, x.combinator === y.combinator {
+            return x === y || x.isEqual(to: y)
+        }
+        return a.name == b.name && a.fields == b.fields
     }
 }
 
@@ -98,7 +178,7 @@ extension TLValue {
 
     /// A field of an object value.
     public subscript(field: String) -> TLValue? {
-        object?.fields[field]
+        object?[field]
     }
 
     /// What kind of value this is, in words for error messages (never the value itself).

@@ -104,3 +104,46 @@ final class CodecTests: XCTestCase {
         XCTAssertEqual(try schema.decode(bytes), call)
     }
 }
+
+extension CodecTests {
+    func testLengthPrefixesAtTheirBoundaries() throws {
+        for n in [0, 1, 3, 4, 253, 254, 255, 256, 1000, 70000] {
+            let data = (0..<n).map { UInt8(truncatingIfNeeded: $0) }
+            var w = TLWriter()
+            w.writeBytes(data)
+            XCTAssertEqual(w.count % 4, 0)
+            XCTAssertEqual(w.bytes.first, n < 254 ? UInt8(n) : 0xFE)
+            var r = TLReader(w.bytes)
+            XCTAssertEqual(try r.readBytes(), data)
+            XCTAssertTrue(r.isAtEnd)
+        }
+        let huge = TLObject("msgs_state_info", ["req_msg_id": .long(1), "info": .bytes([UInt8](repeating: 0, count: 1 << 24))])
+        XCTAssertThrowsError(try schema.encode(huge)) { error in
+            XCTAssertEqual((error as? TLError)?.path, "info")
+        }
+    }
+}
+
+extension CodecTests {
+    /// Decoded objects store their fields in schema order; every accessor still sees them by name.
+    func testDecodedObjectsBehaveLikeBuiltOnes() throws {
+        let built = TLObject("codeSettings", ["current_number": .bool(true), "token": .string("t"), "app_sandbox": .bool(false)])
+        var decoded = try schema.decode(try schema.encode(built))
+        XCTAssertEqual(decoded, built)
+        XCTAssertEqual(decoded.name, "codeSettings")
+        XCTAssertEqual(decoded.fieldCount, 3)
+        XCTAssertEqual(decoded["token"], .string("t"))
+        XCTAssertNil(decoded["logout_tokens"])
+        XCTAssertNil(decoded["no_such_field"])
+        XCTAssertEqual(decoded.fields, built.fields)
+        var names: [String] = []
+        decoded.forEachField { name, _ in names.append(name) }
+        XCTAssertEqual(names, ["current_number", "token", "app_sandbox"])
+        decoded["token"] = .string("u")
+        XCTAssertEqual(decoded["token"], .string("u"))
+        XCTAssertNotEqual(decoded, built)
+        XCTAssertEqual(try schema.decode(try schema.encode(decoded))["token"], .string("u"))
+        decoded.name = "inputPeerSelf"
+        XCTAssertThrowsError(try schema.encode(decoded))  // fields no longer fit the constructor
+    }
+}
