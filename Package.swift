@@ -34,6 +34,8 @@ let package = Package(
         .target(name: "SessionStore", dependencies: ["TGClient", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "TestDC", dependencies: [
             "MTProto", "MTNetwork", "TL", "MTCrypto",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -60,20 +60,33 @@ TG_AESNI_FN void tg_aes256_expand(const uint8_t key[32], __m128i rk[15]) {
 #undef TG_EVEN
 #undef TG_ODD
 
+/*
+ * The chain runs only through the AES rounds: the last round's key absorbs the
+ * IGE XORs (AESENCLAST/AESDECLAST end with "xor round key"), so
+ *   next input = aes_last(x, k14 ^ prev_other ^ next_in ^ k0)
+ * and the XOR terms, known ahead, are computed off the critical path.
+ */
 TG_AESNI_FN void tg_aesni_ige256_encrypt(const uint8_t *in, uint8_t *out, size_t blocks,
                                          const uint8_t key[32], const uint8_t iv[32]) {
     __m128i rk[15];
     tg_aes256_expand(key, rk);
-    __m128i prev_c = _mm_loadu_si128((const __m128i *)iv);
     __m128i prev_m = _mm_loadu_si128((const __m128i *)(iv + 16));
+    __m128i m = _mm_loadu_si128((const __m128i *)in);
+    __m128i x = _mm_xor_si128(_mm_xor_si128(m, _mm_loadu_si128((const __m128i *)iv)), rk[0]);
     for (size_t i = 0; i < blocks; i++) {
-        __m128i m = _mm_loadu_si128((const __m128i *)(in + 16 * i));
-        __m128i x = _mm_xor_si128(_mm_xor_si128(m, prev_c), rk[0]);
         for (int r = 1; r < 14; r++) x = _mm_aesenc_si128(x, rk[r]);
-        x = _mm_aesenclast_si128(x, rk[14]);
-        prev_c = _mm_xor_si128(x, prev_m);
-        prev_m = m;
-        _mm_storeu_si128((__m128i *)(out + 16 * i), prev_c);
+        __m128i c;
+        if (i + 1 < blocks) {
+            __m128i next_m = _mm_loadu_si128((const __m128i *)(in + 16 * (i + 1)));
+            __m128i bridge = _mm_xor_si128(next_m, rk[0]);
+            x = _mm_aesenclast_si128(x, _mm_xor_si128(_mm_xor_si128(rk[14], prev_m), bridge));
+            c = _mm_xor_si128(x, bridge);
+            prev_m = m;
+            m = next_m;
+        } else {
+            c = _mm_aesenclast_si128(x, _mm_xor_si128(rk[14], prev_m));
+        }
+        _mm_storeu_si128((__m128i *)(out + 16 * i), c);
     }
     memset(rk, 0, sizeof rk);
     __asm__ __volatile__("" : : "r"(rk) : "memory");
@@ -87,15 +100,22 @@ TG_AESNI_FN void tg_aesni_ige256_decrypt(const uint8_t *in, uint8_t *out, size_t
     for (int r = 1; r < 14; r++) dk[r] = _mm_aesimc_si128(rk[14 - r]);
     dk[14] = rk[0];
     __m128i prev_c = _mm_loadu_si128((const __m128i *)iv);
-    __m128i prev_m = _mm_loadu_si128((const __m128i *)(iv + 16));
+    __m128i c = _mm_loadu_si128((const __m128i *)in);
+    __m128i x = _mm_xor_si128(_mm_xor_si128(c, _mm_loadu_si128((const __m128i *)(iv + 16))), dk[0]);
     for (size_t i = 0; i < blocks; i++) {
-        __m128i c = _mm_loadu_si128((const __m128i *)(in + 16 * i));
-        __m128i x = _mm_xor_si128(_mm_xor_si128(c, prev_m), dk[0]);
         for (int r = 1; r < 14; r++) x = _mm_aesdec_si128(x, dk[r]);
-        x = _mm_aesdeclast_si128(x, dk[14]);
-        prev_m = _mm_xor_si128(x, prev_c);
-        prev_c = c;
-        _mm_storeu_si128((__m128i *)(out + 16 * i), prev_m);
+        __m128i m;
+        if (i + 1 < blocks) {
+            __m128i next_c = _mm_loadu_si128((const __m128i *)(in + 16 * (i + 1)));
+            __m128i bridge = _mm_xor_si128(next_c, dk[0]);
+            x = _mm_aesdeclast_si128(x, _mm_xor_si128(_mm_xor_si128(dk[14], prev_c), bridge));
+            m = _mm_xor_si128(x, bridge);
+            prev_c = c;
+            c = next_c;
+        } else {
+            m = _mm_aesdeclast_si128(x, _mm_xor_si128(dk[14], prev_c));
+        }
+        _mm_storeu_si128((__m128i *)(out + 16 * i), m);
     }
     memset(rk, 0, sizeof rk);
     memset(dk, 0, sizeof dk);

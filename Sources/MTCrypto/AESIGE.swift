@@ -5,15 +5,18 @@ import COpenSSL
 /// With blocks m_i, c_i and the 32-byte IV split as (c_0, m_0):
 /// c_i = E(m_i ⊕ c_{i−1}) ⊕ m_{i−1}, and m_i = D(c_i ⊕ m_{i−1}) ⊕ c_{i−1}.
 ///
-/// Encryption is CBC in disguise: feeding CBC with m'_i = m_i ⊕ m_{i−2} gives
-/// y_i = E(m_i ⊕ c_{i−1}) and c_i = y_i ⊕ m_{i−1}, so the serial chain runs
-/// inside OpenSSL's AES-NI CBC and only parallel XORs are left to us.
-/// Decryption has no such identity (the chain goes through D); it runs on the
-/// AES-NI rounds directly when the CPU has them, else blockwise through EVP.
+/// Both directions are one serial chain of AES calls (each input needs the previous
+/// output), so neither can be batched. On x86-64 with AES-NI the chain runs on the
+/// round instructions inline (COpenSSL/shim.h), as fast as OpenSSL's own AES-256-CBC
+/// encryption, which is the same kind of chain (see crypto-bench). Elsewhere,
+/// encryption goes through OpenSSL's CBC — feeding CBC with m'_i = m_i ⊕ m_{i−2}
+/// gives y_i = E(m_i ⊕ c_{i−1}) and c_i = y_i ⊕ m_{i−1} — and decryption, which has
+/// no such identity, through EVP one block at a time.
 public enum AESIGE {
     /// The ways IGE can be computed here; `crypto-bench` measures them side by side.
     public enum Engine: String, CaseIterable, Sendable {
-        /// The fastest measured on this CPU (see `encryptEngine` / `decryptEngine`).
+        /// AES-NI when the CPU has it (fastest in crypto-bench), else the portable engines
+        /// (see `encryptEngine` / `decryptEngine`).
         case automatic
         /// AES-NI round instructions inline (x86-64 only).
         case aesni
@@ -31,45 +34,52 @@ public enum AESIGE {
     public static let decryptEngine: Engine = hasAESNI ? .aesni : .evpBlockwise
 
     /// Encrypts `data` (a multiple of 16 bytes) with a 32-byte key and 32-byte IV.
-    public static func encrypt(_ data: [UInt8], key: [UInt8], iv: [UInt8]) throws -> [UInt8] {
+    public static func encrypt<Bytes: ContiguousByteInput>(_ data: Bytes, key: [UInt8], iv: [UInt8]) throws -> [UInt8] {
         try encrypt(data, key: key, iv: iv, engine: .automatic)
     }
 
     /// Decrypts `data` (a multiple of 16 bytes) with a 32-byte key and 32-byte IV.
-    public static func decrypt(_ data: [UInt8], key: [UInt8], iv: [UInt8]) throws -> [UInt8] {
+    public static func decrypt<Bytes: ContiguousByteInput>(_ data: Bytes, key: [UInt8], iv: [UInt8]) throws -> [UInt8] {
         try decrypt(data, key: key, iv: iv, engine: .automatic)
     }
 
     /// Encryption with a chosen engine (benchmarks and cross-checks).
-    public static func encrypt(_ data: [UInt8], key: [UInt8], iv: [UInt8], engine: Engine) throws -> [UInt8] {
+    public static func encrypt<Bytes: ContiguousByteInput>(_ data: Bytes, key: [UInt8], iv: [UInt8], engine: Engine) throws -> [UInt8] {
         try run(data, key: key, iv: iv, engine: engine == .automatic ? encryptEngine : engine, encrypting: true)
     }
 
     /// Decryption with a chosen engine (benchmarks and cross-checks).
-    public static func decrypt(_ data: [UInt8], key: [UInt8], iv: [UInt8], engine: Engine) throws -> [UInt8] {
+    public static func decrypt<Bytes: ContiguousByteInput>(_ data: Bytes, key: [UInt8], iv: [UInt8], engine: Engine) throws -> [UInt8] {
         try run(data, key: key, iv: iv, engine: engine == .automatic ? decryptEngine : engine, encrypting: false)
     }
 
-    static func run(_ data: [UInt8], key: [UInt8], iv: [UInt8], engine: Engine, encrypting: Bool) throws -> [UInt8] {
-        try validate(data: data, key: key, iv: iv)
-        var out = [UInt8](unsafeUninitializedCapacity: data.count) { _, n in n = data.count }
-        guard !data.isEmpty else { return out }
+    static func run<Bytes: ContiguousByteInput>(_ data: Bytes, key: [UInt8], iv: [UInt8], engine: Engine,
+                                               encrypting: Bool) throws -> [UInt8] {
         try data.withUnsafeBytes { input in
-            try out.withUnsafeMutableBytes { output in
-                try key.withUnsafeBytes { k in
-                    try iv.withUnsafeBytes { v in
-                        let i = input.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                        let o = output.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                        let kp = k.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                        let vp = v.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                        switch (engine, encrypting) {
-                        case (.aesni, true) where hasAESNI: tg_aesni_ige256_encrypt(i, o, data.count / 16, kp, vp)
-                        case (.aesni, false) where hasAESNI: tg_aesni_ige256_decrypt(i, o, data.count / 16, kp, vp)
-                        case (.opensslIGE, _): opensslIGE(input, into: output, key: k, iv: v, encrypting: encrypting)
-                        case (.evpBlockwise, _), (.aesni, _), (.automatic, _), (.cbc, false):
-                            try blockwise(input, into: output, key: k, iv: v, encrypting: encrypting)
-                        case (.cbc, true): try encryptViaCBC(input, into: output, key: k, iv: v)
-                        }
+            try run(input, key: key, iv: iv, engine: engine, encrypting: encrypting)
+        }
+    }
+
+    static func run(_ input: UnsafeRawBufferPointer, key: [UInt8], iv: [UInt8], engine: Engine,
+                    encrypting: Bool) throws -> [UInt8] {
+        let count = input.count
+        try validate(count: count, key: key, iv: iv)
+        var out = [UInt8](unsafeUninitializedCapacity: count) { _, n in n = count }
+        guard count > 0 else { return out }
+        try out.withUnsafeMutableBytes { output in
+            try key.withUnsafeBytes { k in
+                try iv.withUnsafeBytes { v in
+                    let i = input.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                    let o = output.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                    let kp = k.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                    let vp = v.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                    switch (engine, encrypting) {
+                    case (.aesni, true) where hasAESNI: tg_aesni_ige256_encrypt(i, o, count / 16, kp, vp)
+                    case (.aesni, false) where hasAESNI: tg_aesni_ige256_decrypt(i, o, count / 16, kp, vp)
+                    case (.opensslIGE, _): opensslIGE(input, into: output, key: k, iv: v, encrypting: encrypting)
+                    case (.evpBlockwise, _), (.aesni, _), (.automatic, _), (.cbc, false):
+                        try blockwise(input, into: output, key: k, iv: v, encrypting: encrypting)
+                    case (.cbc, true): try encryptViaCBC(input, into: output, key: k, iv: v)
                     }
                 }
             }
@@ -77,10 +87,10 @@ public enum AESIGE {
         return out
     }
 
-    static func validate(data: [UInt8], key: [UInt8], iv: [UInt8]) throws {
+    static func validate(count: Int, key: [UInt8], iv: [UInt8]) throws {
         guard key.count == 32 else { throw CryptoError.badKeyLength(expected: 32, got: key.count) }
         guard iv.count == 32 else { throw CryptoError.badIVLength(expected: 32, got: iv.count) }
-        guard data.count % 16 == 0 else { throw CryptoError.badBlockLength(length: data.count) }
+        guard count % 16 == 0 else { throw CryptoError.badBlockLength(length: count) }
     }
 
     // MARK: - Encryption through CBC

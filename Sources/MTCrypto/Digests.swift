@@ -47,7 +47,7 @@ enum FetchedDigests {
 }
 
 /// An incremental hash: feed pieces with `update`, then `finalize` once.
-public final class DigestHasher {
+public class DigestHasher {
     private let algorithm: DigestAlgorithm
     private let ctx: OpaquePointer
     private var finished = false
@@ -85,31 +85,27 @@ public final class DigestHasher {
 public enum SHA1 {
     public static let byteCount = 20
     public static func hash<Bytes: ContiguousByteInput>(_ data: Bytes) -> [UInt8] { DigestAlgorithm.sha1.hash(data) }
-    public typealias Hasher = DigestHasher
-    public static func hasher() -> DigestHasher { DigestHasher(.sha1) }
+    /// Incremental SHA1: `let h = SHA1.Hasher(); h.update(a); h.update(b); h.finalize()`.
+    public final class Hasher: DigestHasher { public init() { super.init(.sha1) } }
+    public static func hasher() -> Hasher { Hasher() }
 }
 
 /// SHA-256: MTProto 2.0 message keys, RSA_PAD, SRP and obfuscated2 keys.
 public enum SHA256 {
     public static let byteCount = 32
     public static func hash<Bytes: ContiguousByteInput>(_ data: Bytes) -> [UInt8] { DigestAlgorithm.sha256.hash(data) }
-    public typealias Hasher = DigestHasher
-    public static func hasher() -> DigestHasher { DigestHasher(.sha256) }
+    /// Incremental SHA256: `let h = SHA256.Hasher(); h.update(a); h.update(b); h.finalize()`.
+    public final class Hasher: DigestHasher { public init() { super.init(.sha256) } }
+    public static func hasher() -> Hasher { Hasher() }
 }
 
 /// SHA-512: the PRF under SRP's PBKDF2.
 public enum SHA512 {
     public static let byteCount = 64
     public static func hash<Bytes: ContiguousByteInput>(_ data: Bytes) -> [UInt8] { DigestAlgorithm.sha512.hash(data) }
-    public typealias Hasher = DigestHasher
-    public static func hasher() -> DigestHasher { DigestHasher(.sha512) }
-}
-
-extension DigestHasher {
-    /// Starts an incremental SHA-1 (as `SHA1.Hasher.sha1()`); see also `SHA1.hasher()`.
-    public static func sha1() -> DigestHasher { DigestHasher(.sha1) }
-    public static func sha256() -> DigestHasher { DigestHasher(.sha256) }
-    public static func sha512() -> DigestHasher { DigestHasher(.sha512) }
+    /// Incremental SHA512: `let h = SHA512.Hasher(); h.update(a); h.update(b); h.finalize()`.
+    public final class Hasher: DigestHasher { public init() { super.init(.sha512) } }
+    public static func hasher() -> Hasher { Hasher() }
 }
 
 /// HMAC-SHA256, e.g. for MTProxy fake-TLS.

@@ -15,38 +15,57 @@ public enum PQ {
         return (min(d, other), max(d, other))
     }
 
-    /// A non-trivial factor of the odd composite `n`.
+    /// A non-trivial factor of the odd composite `n`: Brent's cycle finding on x² + c,
+    /// differences multiplied into batches so a gcd is needed only every `batch` steps.
+    /// Four sequences (different c) run in lockstep: the CPU overlaps their independent
+    /// multiplications, and the first to find a factor wins, which also shortens the tail.
     static func pollardBrent<M: ModularMultiplier>(_ arithmetic: M) -> UInt64? {
         let n = arithmetic.modulus
-        for c: UInt64 in 1...64 {   // a bound, so hostile input cannot loop forever
-            var y: UInt64 = 2, x: UInt64 = 2, ys: UInt64 = 2
-            var g: UInt64 = 1, q: UInt64 = 1
+        let batch = 128
+        @inline(__always) func step(_ v: UInt64, _ c: UInt64) -> UInt64 { arithmetic.addMod(arithmetic.multiply(v, v), c) }
+        @inline(__always) func distance(_ a: UInt64, _ b: UInt64) -> UInt64 { a > b ? a - b : b - a }
+        /// Walks one sequence again from `ys` after a batch overshot (its product hit 0 mod n).
+        func backtrack(_ x: UInt64, _ ys: UInt64, _ c: UInt64, steps: Int) -> UInt64? {
+            var ys = ys
+            for _ in 0..<steps {
+                ys = step(ys, c)
+                let g = gcd(distance(x, ys), n)
+                if g != 1 { return g == n ? nil : g }
+            }
+            return nil
+        }
+        for attempt: UInt64 in 0..<16 {   // a bound, so hostile input cannot loop forever
+            let c = (4 * attempt + 1, 4 * attempt + 2, 4 * attempt + 3, 4 * attempt + 4)
+            var y: (UInt64, UInt64, UInt64, UInt64) = (2, 3, 5, 7)
+            var x = y, ys = y
+            var q: (UInt64, UInt64, UInt64, UInt64) = (1, 1, 1, 1)
             var r = 1
-            let batch = 128
-            @inline(__always) func step(_ v: UInt64) -> UInt64 { arithmetic.addMod(arithmetic.multiply(v, v), c) }
-            outer: while g == 1 {
+            search: while r <= 1 << 26 {
                 x = y
-                for _ in 0..<r { y = step(y) }
+                for _ in 0..<r {
+                    y = (step(y.0, c.0), step(y.1, c.1), step(y.2, c.2), step(y.3, c.3))
+                }
                 var k = 0
-                while k < r && g == 1 {
+                while k < r {
                     ys = y
-                    for _ in 0..<min(batch, r - k) {
-                        y = step(y)
-                        q = arithmetic.multiply(q, x > y ? x - y : y - x)
+                    let steps = min(batch, r - k)
+                    for _ in 0..<steps {
+                        y = (step(y.0, c.0), step(y.1, c.1), step(y.2, c.2), step(y.3, c.3))
+                        q = (arithmetic.multiply(q.0, distance(x.0, y.0)), arithmetic.multiply(q.1, distance(x.1, y.1)),
+                             arithmetic.multiply(q.2, distance(x.2, y.2)), arithmetic.multiply(q.3, distance(x.3, y.3)))
                     }
-                    g = gcd(q, n)
+                    let lanes = [(q.0, x.0, ys.0, c.0), (q.1, x.1, ys.1, c.1), (q.2, x.2, ys.2, c.2), (q.3, x.3, ys.3, c.3)]
+                    for (qi, xi, ysi, ci) in lanes {
+                        let g = gcd(qi, n)
+                        if g == 1 { continue }
+                        if g != n { return g }
+                        if let found = backtrack(xi, ysi, ci, steps: steps) { return found }
+                        break search   // this sequence closed its cycle mod every factor: new constants
+                    }
                     k += batch
                 }
                 r *= 2
-                if r > 1 << 26 { break outer }   // cannot happen for composites < 2^64
             }
-            if g == n {   // the batch overshot: walk it again one step at a time
-                repeat {
-                    ys = step(ys)
-                    g = gcd(x > ys ? x - ys : ys - x, n)
-                } while g == 1
-            }
-            if g != n && g != 1 { return g }
         }
         return nil
     }
@@ -71,10 +90,19 @@ public enum PQ {
         return true
     }
 
+    /// Binary gcd: no division, which dominates the Euclidean loop on 64-bit words.
     static func gcd(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        if a == 0 { return b }
+        if b == 0 { return a }
         var a = a, b = b
-        while b != 0 { (a, b) = (b, a % b) }
-        return a
+        let shift = (a | b).trailingZeroBitCount
+        a >>= UInt64(a.trailingZeroBitCount)
+        repeat {
+            b >>= UInt64(b.trailingZeroBitCount)
+            if a > b { swap(&a, &b) }
+            b -= a
+        } while b != 0
+        return a << UInt64(shift)
     }
 }
 

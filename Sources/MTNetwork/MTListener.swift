@@ -30,10 +30,9 @@ public final class MTListener: Sendable {
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 let (rawHandler, makeBytes) = ChannelBytes.makeHandler()
-                return channel.pipeline.addHandler(rawHandler).map {
-                    let bytes = makeBytes(channel)
-                    Task { await accept(bytes, secret: mtproxySecret, handler: handler) }
-                }
+                let bytes = makeBytes(channel)
+                rawHandler.onActive = { Task { await accept(bytes, secret: mtproxySecret, handler: handler) } }
+                return channel.pipeline.addHandler(rawHandler)
             }
         let channel: Channel
         do {

@@ -29,6 +29,19 @@ TRANSPORTS = {
 }
 
 
+class Steps(list):
+    """The steps a scenario completed (printed as they happen with TESTDC_VERBOSE=1)."""
+
+    def __init__(self, name):
+        super().__init__()
+        self.name = name
+
+    def append(self, step):
+        if os.environ.get("TESTDC_VERBOSE"):
+            print(f"{self.name}: {step} done at {time.monotonic():.1f}", flush=True)
+        super().append(step)
+
+
 def phone(dc, index, n):
     return f"99966{dc}{index}{n:03d}"
 
@@ -53,7 +66,7 @@ async def login_with_code(dc, client, number):
 
 async def scenario(dc: DCServer, name: str, index: int, workdir: pathlib.Path, kwargs: dict):
     """The whole acceptance story for one transport; returns the steps it completed."""
-    steps = []
+    steps = Steps(name)
     s1 = str(workdir / f"{name}-main")
     number = phone(1, index, 1)
 

@@ -16,7 +16,7 @@ final class PrimitiveVectorTests: XCTestCase {
     func testSHA256EmptyAndIncrementalMatchOneShot() {
         XCTAssertEqual(SHA256.hash([UInt8]()), hex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"))
         let message = Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)
-        let hasher = SHA256.Hasher.sha256()
+        let hasher = SHA256.Hasher()
         hasher.update(message[0..<10])
         hasher.update(message[10...])
         XCTAssertEqual(hasher.finalize(), hex("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"))

@@ -25,8 +25,11 @@ public final class DCContext: @unchecked Sendable {
     let salts: SaltSchedule
     /// Seconds added to the server's clock (fault injection).
     public let clockSkew: Int
+    /// Where live connections register for pushed updates (nil: no pushes).
+    let hub: UpdateHub?
 
-    init(dcID: Int, world: World, dispatcher: APIDispatcher, privateKey: RSAPrivateKey, salts: SaltSchedule) {
+    init(dcID: Int, world: World, dispatcher: APIDispatcher, privateKey: RSAPrivateKey, salts: SaltSchedule, hub: UpdateHub? = nil) {
+        self.hub = hub
         self.dcID = dcID
         self.world = world
         self.dispatcher = dispatcher
@@ -34,6 +37,13 @@ public final class DCContext: @unchecked Sendable {
         self.salts = salts
         self.clockSkew = world.config.faults.clockSkewSeconds ?? 0
     }
+
+    /// Writes a diagnostic line to stderr when `TESTDC_DEBUG` is set (never secrets: errors and method names only).
+    func log(_ line: @autoclosure () -> String) {
+        guard DCContext.debug else { return }
+        FileHandle.standardError.write(Data("testdc dc\(dcID): \(line())\n".utf8))
+    }
+    static let debug = ProcessInfo.processInfo.environment["TESTDC_DEBUG"] != nil
 
     /// The server's (possibly skewed) clock.
     func serverDate(_ now: Date) -> Date { now.addingTimeInterval(TimeInterval(clockSkew)) }
@@ -73,20 +83,37 @@ public struct DCConnection {
         if exchange == nil {
             exchange = ServerAuthKeyExchange(privateKey: context.privateKey, clock: MessageIDClock(role: .server, timeOffset: context.clockSkew))
         }
+        context.log("plain packet of \(packet.count) bytes")
         do {
             switch try exchange!.handle(packet, now: now) {
             case .send(let reply):
+                context.log("auth key exchange step answered")
                 return [.send(reply)]
             case .done(let created, let reply):
                 context.world.register(authKeyID: created.authKey.id, key: created.authKey.bytes)
                 exchange = nil
+                context.log("auth key created")
                 return [.send(reply)]
             }
         } catch {
             rejected += 1
             exchange = nil
+            context.log("auth key exchange refused: \(error)")
             return [.close]
         }
+    }
+
+    /// Auth keys this connection has sessions for (where pushed updates go).
+    public var activeKeys: [Int64] { Array(sessions.keys) }
+
+    /// Sends an unprompted `Updates` body on the session of `keyID`, if this connection has one.
+    public mutating func push(_ body: [UInt8], keyID: Int64, now: Date = Date()) -> [ConnectionAction] {
+        guard var session = sessions[keyID], session.sessionID != nil else { return [] }
+        session.push(body)
+        var actions: [ConnectionAction] = []
+        while let out = session.nextPacket(now: context.serverDate(now)) { actions.append(.send(out)) }
+        sessions[keyID] = session
+        return actions
     }
 
     mutating func handleEncrypted(_ packet: [UInt8], keyID: Int64, now: Date) -> [ConnectionAction] {
@@ -94,6 +121,7 @@ public struct DCConnection {
         if sessions[keyID] == nil {
             guard let bytes = context.world.authKey(id: keyID), let key = try? AuthKey(bytes) else {
                 rejected += 1
+                context.log("unknown auth key \(keyID): -404")
                 return [.transportError(-404)]
             }
             if sessions.count >= DCConnection.maxSessions { sessions.removeAll() }
@@ -107,6 +135,7 @@ public struct DCConnection {
             switch event {
             case .request(let msgID, let body):
                 let outcome = context.dispatcher.dispatch(body, dcID: context.dcID, authKeyID: keyID, connection: &info, now: unixNow)
+                if case .failure(let failure) = outcome.reply { context.log("\(outcome.method ?? "?") -> \(failure)") } else { context.log("\(outcome.method ?? "?") ok") }
                 if let m = outcome.method, m == faults.dropAtMethod {
                     sessions[keyID] = session
                     return actions + [.close]
@@ -120,8 +149,9 @@ public struct DCConnection {
                     return actions + [.sendHalfAndClose(packet)]
                 }
                 if let ms = faults.delayMilliseconds, ms > 0 { actions.append(.delay(milliseconds: ms)) }
-            case .rejected:
+            case .rejected(let error):
                 rejected += 1
+                context.log("message rejected: \(error)")
             case .newSession, .disconnectAfter:
                 break
             }

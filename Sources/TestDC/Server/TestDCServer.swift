@@ -1,6 +1,5 @@
 import Foundation
 import MTCrypto
-import MTNetwork
 import MTProto
 
 /// How to run a test server (the `tgflow testdc` options).
@@ -17,6 +16,10 @@ public struct TestDCOptions: Sendable {
     public var config = TestDCConfig()
     /// Serve as an MTProxy with this secret (`dd…` or `ee…`) in front of every DC.
     public var mtproxySecret: MTProxySecret?
+    /// Seconds a connection may stay silent before it is closed.
+    public var idleTimeout = 180
+    /// Seconds a new connection has to show its transport.
+    public var openingTimeout = 20
 
     public init() {}
 }
@@ -26,10 +29,14 @@ public final class TestDCServer: @unchecked Sendable {
     public let dcs: [DCAddress]
     public let publicKey: RSAPublicKey
     public let world: World
-    private let listeners: [MTListener]
+    /// Client connections open right now (all DCs).
+    public var openConnections: Int { DCListener.open.current }
+    private let listeners: [DCListener]
 
-    private init(dcs: [DCAddress], publicKey: RSAPublicKey, world: World, listeners: [MTListener]) {
-        self.dcs = dcs; self.publicKey = publicKey; self.world = world; self.listeners = listeners
+    private let hub: UpdateHub
+
+    private init(dcs: [DCAddress], publicKey: RSAPublicKey, world: World, listeners: [DCListener], hub: UpdateHub) {
+        self.dcs = dcs; self.publicKey = publicKey; self.world = world; self.listeners = listeners; self.hub = hub
     }
 
     /// Loads or makes the key and the world, then listens on every DC.
@@ -42,19 +49,18 @@ public final class TestDCServer: @unchecked Sendable {
 
         // Bind first (ports must be known before help.getConfig can list them), then hand out contexts.
         let box = ContextBox()
-        var listeners: [MTListener] = []
+        var listeners: [DCListener] = []
         var dcs: [DCAddress] = []
         do {
             for n in 1...max(1, options.dcCount) {
                 let port = options.port == 0 ? 0 : options.port + n - 1
-                let listener: MTListener
+                let listener: DCListener
                 do {
                     let proxied = options.mtproxySecret != nil
-                    listener = try await MTListener.bind(host: options.host, port: port, mtproxySecret: options.mtproxySecret) { connection in
-                        // An MTProxy forwards to the DC the client names in its header; a DC serves itself.
-                        let wanted = proxied ? connection.headerDCID.map { abs($0) % 10_000 } ?? n : n
-                        guard let context = box.context(wanted) ?? box.context(n) else { await connection.close(); return }
-                        await serve(connection, context: context)
+                    // An MTProxy forwards to the DC the client names in its header; a DC serves itself.
+                    listener = try await DCListener.bind(host: options.host, port: port, mtproxySecret: options.mtproxySecret,
+                                                           timeouts: .init(idle: .seconds(Int64(options.idleTimeout)), opening: .seconds(Int64(options.openingTimeout)))) { wanted in
+                        proxied ? (wanted.flatMap { box.context($0) } ?? box.context(n)) : box.context(n)
                     }
                 } catch {
                     throw TestDCError.bindFailed(host: options.host, port: port, reason: "\(error)")
@@ -67,8 +73,9 @@ public final class TestDCServer: @unchecked Sendable {
             throw error
         }
         let dispatcher = APIDispatcher(world: world, dcs: dcs)
-        box.set(dcs.map { DCContext(dcID: $0.id, world: world, dispatcher: dispatcher, privateKey: key, salts: salts) })
-        return TestDCServer(dcs: dcs, publicKey: key.publicKey, world: world, listeners: listeners)
+        let hub = UpdateHub(world: world)
+        box.set(dcs.map { DCContext(dcID: $0.id, world: world, dispatcher: dispatcher, privateKey: key, salts: salts, hub: hub) })
+        return TestDCServer(dcs: dcs, publicKey: key.publicKey, world: world, listeners: listeners, hub: hub)
     }
 
     /// Stops listening and closes the state.
@@ -106,33 +113,6 @@ public final class TestDCServer: @unchecked Sendable {
         let key = try RSAPrivateKey.generate(bits: 2048)
         FileManager.default.createFile(atPath: path, contents: Data(key.pem.utf8), attributes: [.posixPermissions: 0o600])
         return key
-    }
-
-    /// Runs one connection until it closes: packets through `DCConnection`, actions to the socket.
-    static func serve(_ connection: MTServerConnection, context: DCContext) async {
-        var driver = DCConnection(context: context)
-        do {
-            packets: for try await packet in connection.packets {
-                for action in driver.handle(packet) {
-                    switch action {
-                    case .send(let bytes):
-                        try await connection.send(bytes)
-                    case .transportError(let code):
-                        await connection.sendTransportError(code)
-                        return
-                    case .delay(let ms):
-                        try await Task.sleep(nanoseconds: UInt64(ms) * 1_000_000)
-                    case .sendHalfAndClose:
-                        // MTServerConnection offers no raw write, so the frame cannot be cut in half here:
-                        // the connection closes without the answer (the client sees a reset mid-request).
-                        break packets
-                    case .close:
-                        break packets
-                    }
-                }
-            }
-        } catch {}
-        await connection.close()
     }
 }
 

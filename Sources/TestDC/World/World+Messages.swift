@@ -14,7 +14,7 @@ extension World {
 
     /// Appends a message to an account's box, bumping its pts.
     @discardableResult
-    func appendLocked(owner: Int64, peer: Int64, from: Int64, out: Bool, text: String, randomID: Int64, now: Int) -> StoredMessage? {
+    func appendLocked(owner: Int64, peer: Int64, from: Int64, out: Bool, text: String, randomID: Int64, now: Int, senderKey: Int64? = nil) -> StoredMessage? {
         guard var a = accounts[owner] else { return nil }
         a.lastMessageID += 1
         a.pts += 1
@@ -27,6 +27,10 @@ extension World {
             messages[owner]!.removeFirst(drop)
         }
         store.save(message: m)
+        if let hook = newMessageHook {
+            let keys = authorizations.values.filter { $0.state == .authorized(userID: owner) && $0.authKeyID != senderKey }.map(\.authKeyID)
+            if !keys.isEmpty { hook(m, keys) }
+        }
         return m
     }
 
@@ -49,7 +53,7 @@ extension World {
             if randomID != 0, let earlier = messages[me.userID]?.last(where: { $0.randomID == randomID && $0.out }) {
                 return earlier
             }
-            guard let sent = appendLocked(owner: me.userID, peer: peer, from: me.userID, out: true, text: text, randomID: randomID, now: now) else {
+            guard let sent = appendLocked(owner: me.userID, peer: peer, from: me.userID, out: true, text: text, randomID: randomID, now: now, senderKey: authKeyID) else {
                 throw RPCFailure.peerIDInvalid
             }
             if peer != me.userID { appendLocked(owner: peer, peer: me.userID, from: me.userID, out: false, text: text, randomID: 0, now: now) }

@@ -63,7 +63,7 @@ extension World {
             let algo = newAlgoLocked(a.userID)
             var info = PasswordInfo(current: nil, hint: nil, hasRecovery: false, emailUnconfirmedPattern: nil, newSalt1: algo.salt1, newSalt2: algo.salt2)
             if let pw = a.password {
-                let server = try SRPServer(verifier: pw.verifier, salt1: pw.salt1, salt2: pw.salt2, g: TelegramDH.g, p: TelegramDH.prime)
+                let server = SRPServer(verifier: pw.verifier, salt1: pw.salt1, salt2: pw.salt2, g: TelegramDH.g, p: TelegramDH.prime)
                 let id = SecureRandom.int64()
                 srpSessions = srpSessions.filter { $0.value.userID != a.userID || now - $0.value.issuedAt < 600 }
                 srpSessions[id] = SRPSession(userID: a.userID, server: server, issuedAt: now)

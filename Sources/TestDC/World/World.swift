@@ -39,6 +39,14 @@ public final class World: @unchecked Sendable {
     /// The most outstanding login codes, login tokens or SRP challenges kept at once.
     public static let maxPending = 20_000
 
+    /// Called (under the world's lock, so it must only hand off) when a message lands in a box:
+    /// the message and the auth keys logged in to that box that did not send it.
+    public var onNewMessage: (@Sendable (StoredMessage, [Int64]) -> Void)? {
+        get { lock.withLock { newMessageHook } }
+        set { lock.withLock { newMessageHook = newValue } }
+    }
+    var newMessageHook: (@Sendable (StoredMessage, [Int64]) -> Void)?
+
     /// The service account that delivers login codes ("Telegram", 777000).
     public static let serviceUserID: Int64 = 777000
 
