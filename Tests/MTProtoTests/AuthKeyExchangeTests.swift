@@ -116,6 +116,17 @@ final class AuthKeyExchangeTests: XCTestCase {
         }
     }
 
+    func testUnfactorablePQIsRefused() {
+        for pq: [UInt8] in [[0x7f, 0xff, 0xff, 0xff], [1, 2, 3, 4, 5, 6, 7, 8, 9], [2]] {  // a prime, 9 bytes, too small
+            var client = ClientAuthKeyExchange(dcID: 2, serverKeys: [TestKeys.server.publicKey])
+            var server = ServerAuthKeyExchange(privateKey: TestKeys.server)
+            server.tamperResPQ = { $0.pq = pq }
+            XCTAssertThrowsError(try runExchange(client: &client, server: &server)) { error in
+                guard case .badPQ = error as? AuthKeyExchangeError else { return XCTFail("\(error)") }
+            }
+        }
+    }
+
     func testUnknownFingerprint() {
         var client = ClientAuthKeyExchange(dcID: 2, serverKeys: [TestKeys.other.publicKey])
         var server = ServerAuthKeyExchange(privateKey: TestKeys.server)
@@ -288,5 +299,27 @@ final class AuthKeyMessageTests: XCTestCase {
         let hex = key.bytes.prefix(8).map { String(format: "%02x", $0) }.joined()
         XCTAssertFalse("\(created)".contains(hex))
         XCTAssertFalse(String(reflecting: created).contains(hex))
+    }
+
+    func testStateMachinesPrintNoSecrets() throws {
+        var client = ClientAuthKeyExchange(dcID: 2, serverKeys: [TestKeys.server.publicKey])
+        var server = ServerAuthKeyExchange(privateKey: TestKeys.server)
+        guard case let .send(res) = try server.handle(client.start(now: testNow), now: testNow),
+              case let .send(req) = try client.handle(res, now: testNow),
+              case let .send(answer) = try server.handle(req, now: testNow),
+              case .send = try client.handle(answer, now: testNow) else { return XCTFail() }
+        // The nonce is in the first packet in clear; it must not show in what the state machines print.
+        let nonce = Array(try PlainMessage.unpack(res).body[4..<20]).map { String($0) }.joined(separator: ", ")
+        var dumped = ""
+        dump(client, to: &dumped)
+        dump(server, to: &dumped)
+        let key = randomAuthKey()
+        let session = ClientSession(authKey: key, serverSalt: 1, timeOffset: 0)
+        dump(session, to: &dumped)
+        dump(ServerSession(authKey: key, serverSalt: 1), to: &dumped)
+        let printed = dumped + "\(client) \(server) \(session)" + String(reflecting: session)
+        XCTAssertFalse(printed.contains(nonce), printed)
+        XCTAssertFalse(printed.contains(key.bytes.prefix(6).map { String($0) }.joined(separator: ", ")))
+        XCTAssertTrue(printed.contains("\(key.id)"))
     }
 }

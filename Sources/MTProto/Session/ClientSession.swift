@@ -98,6 +98,7 @@ public struct ClientSession {
             && (pendingAcks.count >= ackBatchSize || !queue.isEmpty || !serviceQueue.isEmpty
                 || (oldestPendingAck.map { now.timeIntervalSince($0) >= ackDelay } ?? false))
         guard acksDue || !queue.isEmpty || !serviceQueue.isEmpty else { return nil }
+        adoptFutureSalt(now: now)
 
         var messages: [InnerMessage] = []
         var size = 0
@@ -109,16 +110,19 @@ public struct ClientSession {
             messages.append(InnerMessage(msgID: clock.next(now: now), seqNo: nextSeqNo(contentRelated: false), body: w.bytes))
             size += w.bytes.count
         }
-        while !serviceQueue.isEmpty, messages.count < MessageContainer.maxMessages {
-            let body = serviceQueue.removeFirst()
+        let services = serviceQueue.prefix(MessageContainer.maxMessages - messages.count)
+        for body in services {
             messages.append(InnerMessage(msgID: clock.next(now: now), seqNo: nextSeqNo(contentRelated: false), body: body))
             size += body.count
         }
-        while let id = queue.first, messages.count < MessageContainer.maxMessages {
-            guard var request = requests[id] else { queue.removeFirst(); continue }
+        serviceQueue.removeFirst(services.count)
+        var taken = 0
+        while taken < queue.count, messages.count < MessageContainer.maxMessages {
+            let id = queue[taken]
+            guard var request = requests[id] else { taken += 1; continue }
             let body = Self.wireBody(request.body)
             if !messages.isEmpty, size + body.count + 16 > MessageContainer.maxContainerBytes { break }
-            queue.removeFirst()
+            taken += 1
             let msgID = clock.next(now: now)
             messages.append(InnerMessage(msgID: msgID, seqNo: nextSeqNo(contentRelated: request.contentRelated), body: body))
             size += body.count + 16
@@ -126,6 +130,8 @@ public struct ClientSession {
             requests[id] = request
             requestByMsgID[msgID] = id
         }
+        queue.removeFirst(taken)
+        guard !messages.isEmpty else { return nil }
 
         let outer: InnerMessage
         if messages.count == 1 {
@@ -153,9 +159,9 @@ public struct ClientSession {
             var inner = try MessageContainer.unpack(outer)
             let skew = Int(message.msgID >> 32) - clock.serverTime(now: now)
             if skew < -300 || skew > 30 {
-                // Only the server's complaint about our clock is heard from a clock this far off.
+                // Only the server's complaints about our pending messages are heard from this far off.
                 let all = inner.count
-                inner = inner.filter { isClockComplaint($0.body) }
+                inner = inner.filter { isComplaintAboutPendingMessage($0.body) }
                 if inner.isEmpty { throw SessionError.messageIDOutOfWindow(msgID: message.msgID, skew: skew) }
                 rejectedPackets += all - inner.count
             }
@@ -184,13 +190,16 @@ public struct ClientSession {
         guard msgID & 1 == 1 else { throw SessionError.evenMessageID(msgID) }
     }
 
-    /// A `bad_msg_notification` 16/17 about a message we sent is trusted even when its id is
-    /// outside the time window: it is how the server tells us our clock is wrong.
-    private func isClockComplaint(_ body: [UInt8]) -> Bool {
-        guard Wire.constructor(of: body) == Wire.badMsgNotification else { return false }
+    /// The server's complaint about a message we sent and have not had answered — a
+    /// `bad_server_salt`, or a `bad_msg_notification` about our clock (16/17) — is heard
+    /// even when its id is outside the time window: a clock that far off is exactly what
+    /// it reports, and the salt must be taken before the clock can be fixed.
+    private func isComplaintAboutPendingMessage(_ body: [UInt8]) -> Bool {
+        let constructor = Wire.constructor(of: body)
+        guard constructor == Wire.badMsgNotification || constructor == Wire.badServerSalt else { return false }
         var r = WireReader(body, offset: 4)
-        guard let badID = try? r.int64(), (try? r.int32()) != nil, let code = try? r.int32(),
-              code == 16 || code == 17 else { return false }
+        guard let badID = try? r.int64(), (try? r.int32()) != nil, let code = try? r.int32() else { return false }
+        guard constructor == Wire.badServerSalt || code == 16 || code == 17 else { return false }
         return requestByMsgID[badID] != nil || containers[badID] != nil
     }
 
@@ -319,6 +328,17 @@ public struct ClientSession {
         guard let request = requests.removeValue(forKey: id) else { return }
         for msgID in request.msgIDs { requestByMsgID[msgID] = nil }
         queue.removeAll { $0 == id }
+    }
+
+    /// Moves to a salt from `future_salts` once the server's clock reaches it, so requests
+    /// do not bounce off `bad_server_salt` when the current one expires.
+    private mutating func adoptFutureSalt(now: Date) {
+        guard !futureSalts.isEmpty else { return }
+        let time = clock.serverTime(now: now)
+        futureSalts.removeAll { $0.validUntil <= time }
+        if let salt = futureSalts.last(where: { $0.validSince <= time }), salt.salt != serverSalt {
+            serverSalt = salt.salt
+        }
     }
 
     /// Remembers the most recent containers only: the server names a container in
