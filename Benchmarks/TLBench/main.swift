@@ -50,6 +50,19 @@ let parseNs = CommandLine.arguments.count > 2 ? 0 : try perOp { try TLSchema.par
 print("schema: parse \(format(parseNs)) per parse (steady state)\n")
 
 let schema = TLSchema.shared
+
+// TL_BENCH_PROFILE=encode|decode:N runs just that N times on the first object and exits,
+// so `perf stat -e instructions` can compare builds on a loaded machine.
+if let profile = ProcessInfo.processInfo.environment["TL_BENCH_PROFILE"] {
+    let parts = profile.split(separator: ":")
+    let line = try String(contentsOf: fixtures, encoding: .utf8).split(separator: "\n").first { $0.contains(labels[0]) }!
+    guard case let .string(hex)? = try JSONValue(parsing: String(line))["hex"], let bytes = Hex.decode(hex) else { fatalError() }
+    let object = try schema.decode(bytes)
+    for _ in 0..<(Int(parts[1]) ?? 1000) {
+        sink &+= parts[0] == "encode" ? try schema.encode(object).count : try schema.decode(bytes).fieldCount
+    }
+    exit(sink == 42 ? 1 : 0)
+}
 var records: [String: [UInt8]] = [:]
 for line in try String(contentsOf: fixtures, encoding: .utf8).split(separator: "\n") {
     let record = try JSONValue(parsing: String(line))

@@ -69,14 +69,15 @@ enum Special: Sendable {
     case boolTrue, boolFalse
 }
 
-/// One parameter as the codec needs it; trivially copyable apart from a vector's element.
+/// One parameter as the codec needs it: small and trivially copyable, since the
+/// decoder visits every parameter of every object it reads.
 struct CompiledParam: Sendable {
     let node: Node
-    /// For a conditional parameter: which flags word (0 or 1) holds its bit; else -1.
-    let flagSlot: Int
     let mask: UInt32
+    /// For a conditional parameter: which flags word (0 or 1) holds its bit; else -1.
+    let flagSlot: Int8
     /// For a `#` parameter: the flags word it is (0 or 1); else -1.
-    let ownSlot: Int
+    let ownSlot: Int8
     let isTrueFlag: Bool
 }
 
@@ -96,6 +97,16 @@ final class CompiledCombinator: @unchecked Sendable {
     let requiredCount: Int
     /// Parameters behind the second flags word (an upper bound on the fields it adds).
     let secondWordCount: Int
+    /// Parameter positions of the first and second flags words; -1 when absent.
+    let firstFlagsAt: Int
+    let secondFlagsAt: Int
+
+    /// The position of flags word `slot` (0 or 1), if the combinator has it.
+    @inline(__always)
+    func flagsPosition(_ slot: Int) -> Int? {
+        let at = slot == 0 ? firstFlagsAt : secondFlagsAt
+        return at >= 0 ? at : nil
+    }
     /// The boxed type of a constructor; -1 for methods.
     let typeID: Int32
     let special: Special
@@ -125,7 +136,7 @@ final class CompiledCombinator: @unchecked Sendable {
             } catch let e as TLError {
                 throw TLError(.schemaSyntax(line: c.line, text: "\(c.name) \(p.name):\(p.typeText)", reason: e.description))
             }
-            params.append(CompiledParam(node: node, flagSlot: flagSlot, mask: mask, ownSlot: ownSlot, isTrueFlag: p.type == .trueFlag))
+            params.append(CompiledParam(node: node, mask: mask, flagSlot: Int8(flagSlot), ownSlot: Int8(ownSlot), isTrueFlag: p.type == .trueFlag))
         }
         let buffer = UnsafeMutableBufferPointer<CompiledParam>.allocate(capacity: params.count)
         _ = buffer.initialize(from: params)
@@ -136,6 +147,8 @@ final class CompiledCombinator: @unchecked Sendable {
         self.fieldTable = NameTable(names)
         self.requiredCount = params.filter { $0.flagSlot < 0 && $0.ownSlot < 0 }.count
         self.secondWordCount = params.filter { $0.flagSlot == 1 }.count
+        self.firstFlagsAt = params.firstIndex { $0.ownSlot == 0 } ?? -1
+        self.secondFlagsAt = params.firstIndex { $0.ownSlot == 1 } ?? -1
         self.typeID = c.isMethod ? -1 : (typeIndex[c.resultType] ?? -1)
         self.idBytes = c.id
         switch c.name {

@@ -84,7 +84,7 @@ extension TLSchema {
     func readBoxedObject(_ r: inout TLReader, expected: Int32, depth: Int) throws -> TLObject {
         guard depth < Self.maxDepth else { throw TLError(.tooDeep(limit: Self.maxDepth)) }
         let id = try r.readUInt32()
-        guard let index = indexByID[id] else {
+        guard let index = idTable.index(of: id) else {
             if id == Self.vectorID { throw TLError(.vectorNeedsElementType) }
             throw TLError(.unknownConstructorID(id))
         }
@@ -108,8 +108,7 @@ extension TLSchema {
         default: break
         }
         let params = c.params
-        var fields: [TLObject.DecodedField] = []
-        var sized = false
+        var fields: DecodedFields?
         var words: (UInt32, UInt32) = (0, 0)
         var secondWordRead = false
         for i in 0..<params.count {
@@ -119,27 +118,26 @@ extension TLSchema {
                 if p.ownSlot == 0 { words.0 = word } else { words.1 = word; secondWordRead = true }
                 continue
             }
-            if !sized {
-                // An upper bound on the number of fields, from the flags read so far.
+            if fields == nil {
+                // Sized from the flags read so far (a shared flag bit may still make it grow).
                 let second = secondWordRead ? words.1.nonzeroBitCount : c.secondWordCount
-                fields.reserveCapacity(c.requiredCount + words.0.nonzeroBitCount + second)
-                sized = true
+                fields = DecodedFields.make(c, capacity: c.requiredCount + words.0.nonzeroBitCount + second)
             }
             if p.flagSlot >= 0 {
                 let word = p.flagSlot == 0 ? words.0 : words.1
                 if word & p.mask == 0 { continue }
                 if p.isTrueFlag {
-                    fields.append(.init(index: i, value: .bool(true)))
+                    fields = fields!.appending(i, .bool(true))
                     continue
                 }
             }
             do {
-                fields.append(.init(index: i, value: try read(p.node, &r, depth: depth + 1)))
+                fields = fields!.appending(i, try read(p.node, &r, depth: depth + 1))
             } catch let e as TLError {
                 throw e.prefixed(c.names[i])
             }
         }
-        return TLObject(name: c.name, decoded: c, fields: fields)
+        return TLObject(decoded: fields ?? DecodedFields.make(c, capacity: 0))
     }
 
     /// `message msg_id:long seqno:int bytes:int body:Object`; the body must fill exactly `bytes`.
@@ -178,6 +176,13 @@ extension TLSchema {
     /// input, so the result is valid exactly when it kept every byte; this avoids the
     /// slower generic `String(validating:)`.)
     static func text(_ bytes: ArraySlice<UInt8>) -> String? {
+        let ascii = bytes.withUnsafeBufferPointer { raw in
+            var i = 0
+            var high: UInt8 = 0
+            while i < raw.count { high |= raw[i]; i += 1 }
+            return high < 0x80
+        }
+        if ascii { return String(decoding: bytes, as: UTF8.self) }
         var s = String(decoding: bytes, as: UTF8.self)
         guard s.utf8.count == bytes.count else { return nil }
         let same = s.withUTF8 { text in

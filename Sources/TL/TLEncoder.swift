@@ -13,14 +13,14 @@ extension TLSchema {
     public func encode(_ object: TLObject) throws -> [UInt8] {
         var writer = TLWriter(capacity: 256)
         try writeObject(object, boxed: true, expected: -1, into: &writer, depth: 0)
-        return writer.bytes
+        return writer.finish()
     }
 
     /// A value of a type given as text: `"Vector<long>"`, `"Bool"`, `"InputPeer"`, `"future_salt"` (bare).
     public func encode(_ value: TLValue, type: String) throws -> [UInt8] {
         var writer = TLWriter(capacity: 256)
         try write(value, type: type, to: &writer)
-        return writer.bytes
+        return writer.finish()
     }
 
     /// Appends a boxed object to `writer` (for protocol envelopes built around it).
@@ -105,10 +105,12 @@ extension TLSchema {
     func writeObject(_ o: TLObject, boxed: Bool, expected: Int32, into w: inout TLWriter, depth: Int) throws {
         guard depth < Self.maxDepth else { throw TLError(.tooDeep(limit: Self.maxDepth)) }
         // A decoded object carries its combinator: no lookup by name.
-        if case let .decoded(c, entries) = o.storage, c.name == o.name, c.special == .none, c.index < compiled.count, compiled[c.index] === c {
+        if case let .decoded(d) = o.storage, d.combinator.special == .none, d.combinator.index < compiled.count,
+           compiled[d.combinator.index] === d.combinator {
+            let c = d.combinator
             if expected >= 0 && c.typeID != expected { throw wrongType(c.index, expected: expected) }
             if boxed { w.writeUInt32(c.idBytes) }
-            return try writeDecoded(entries, c, into: &w, depth: depth)
+            return try writeDecoded(d, into: &w, depth: depth)
         }
         guard let index = nameTable.index(of: o.name) else {
             throw TLError(.unknownName(o.name, suggestions: suggestions(for: o.name)))
@@ -128,7 +130,8 @@ extension TLSchema {
             // One pass over the fields that are present: place each, and set its flag bit.
             var words: (UInt32, UInt32) = (0, 0)
             for (key, value) in o.fields {
-                guard let i = c.fieldTable.index(of: key) else { return try checkUnknownFields(o, index: index) }
+                // Unknown names are reported before missing ones: a misspelt name is the likelier cause.
+                guard let i = c.fieldTable.index(of: key) else { throw unknownField(key, of: index) }
                 let p = params[i]
                 if p.ownSlot >= 0 { continue }  // a flags word given by hand: computed instead
                 if p.flagSlot >= 0 {
@@ -158,40 +161,39 @@ extension TLSchema {
         }
     }
 
-    /// Re-encodes a decoded object: its fields are already in schema order, by index.
-    private func writeDecoded(_ entries: [TLObject.DecodedField], _ c: CompiledCombinator, into w: inout TLWriter, depth: Int) throws {
+    /// Re-encodes a decoded object: its fields are already in schema order, by index,
+    /// and include every required one, so only they and the flags words are visited.
+    private func writeDecoded(_ d: DecodedFields, into w: inout TLWriter, depth: Int) throws {
+        let c = d.combinator
         let params = c.params
         var words: (UInt32, UInt32) = (0, 0)
-        for e in entries {
-            let p = params[e.index]
-            if p.flagSlot == 0 { words.0 |= p.mask } else if p.flagSlot == 1 { words.1 |= p.mask }
+        if c.firstFlagsAt >= 0 {
+            d.forEach { index, _ in
+                let p = params[index]
+                if p.flagSlot == 0 { words.0 |= p.mask } else if p.flagSlot == 1 { words.1 |= p.mask }
+            }
         }
-        var next = 0
-        for i in 0..<params.count {
-            let p = params[i]
-            if p.ownSlot >= 0 {
-                w.writeUInt32(p.ownSlot == 0 ? words.0 : words.1)
-                continue
+        var pendingWord = c.firstFlagsAt >= 0 ? 0 : 2
+        try d.forEach { index, value in
+            while pendingWord < 2, let at = c.flagsPosition(pendingWord), at < index {
+                w.writeUInt32(pendingWord == 0 ? words.0 : words.1)
+                pendingWord += 1
             }
-            guard next < entries.count, entries[next].index == i else {
-                if p.flagSlot >= 0 { continue }
-                throw TLError(.missingField(name: c.names[i], type: combinator(named: c.name)?.params[i].typeText ?? ""))
-            }
-            let value = entries[next].value
-            next += 1
-            if p.isTrueFlag { continue }
-            do { try write(value, p.node, into: &w, depth: depth + 1) } catch let e as TLError { throw e.prefixed(c.names[i]) }
+            let p = params[index]
+            if p.isTrueFlag { return }
+            do { try write(value, p.node, into: &w, depth: depth + 1) } catch let e as TLError { throw e.prefixed(c.names[index]) }
+        }
+        while pendingWord < 2, c.flagsPosition(pendingWord) != nil {
+            w.writeUInt32(pendingWord == 0 ? words.0 : words.1)
+            pendingWord += 1
         }
     }
 
-    /// Finds the field that matched no parameter (a `flags` word given by hand is ignored).
-    func checkUnknownFields(_ o: TLObject, index: Int) throws {
-        let params = combinators[index].params
-        for key in o.fields.keys.sorted() where !params.contains(where: { $0.name == key }) {
-            // Fields are checked before a missing one is reported: a misspelt name is the likelier cause.
-            let names = params.filter { !$0.isFlags }.map(\.name)
-            throw TLError(.unknownField(name: key, in: o.name, suggestions: ClosestNames.find(key, among: names, limit: 3)))
-        }
+    /// A field that is no parameter of combinator `index`, with the closest names it has.
+    func unknownField(_ key: String, of index: Int) -> TLError {
+        let c = combinators[index]
+        let names = c.params.filter { !$0.isFlags }.map(\.name)
+        return TLError(.unknownField(name: key, in: c.name, suggestions: ClosestNames.find(key, among: names, limit: 3)))
     }
 
     /// `message msg_id:long seqno:int bytes:int body:Object`: `bytes` is computed from the body,

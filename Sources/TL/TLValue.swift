@@ -7,33 +7,36 @@
 /// decoding builds no dictionary and re-encoding looks nothing up by name;
 /// `fields` presents them as a dictionary either way.
 public struct TLObject: Equatable, Sendable {
-    public var name: String
     var storage: Storage
 
-    enum Storage: Sendable {
-        case dictionary([String: TLValue])
-        /// As decoded: the present fields in schema order, by parameter index.
-        case decoded(CompiledCombinator, [DecodedField])
-    }
-
-    struct DecodedField: Equatable, Sendable {
-        let index: Int
-        let value: TLValue
+    /// `@unchecked`: `DecodedFields` is immutable once decoding has returned it.
+    enum Storage: @unchecked Sendable {
+        case built(name: String, fields: [String: TLValue])
+        /// As decoded: the combinator and the present fields in schema order.
+        case decoded(DecodedFields)
     }
 
     public init(name: String, fields: [String: TLValue] = [:]) {
-        self.name = name
-        self.storage = .dictionary(fields)
+        storage = .built(name: name, fields: fields)
     }
 
     public init(_ name: String, _ fields: KeyValuePairs<String, TLValue>) {
-        self.name = name
-        self.storage = .dictionary(Dictionary(uniqueKeysWithValues: fields.map { ($0.key, $0.value) }))
+        storage = .built(name: name, fields: Dictionary(uniqueKeysWithValues: fields.map { ($0.key, $0.value) }))
     }
 
-    init(name: String, decoded combinator: CompiledCombinator, fields: [DecodedField]) {
-        self.name = name
-        self.storage = .decoded(combinator, fields)
+    init(decoded: DecodedFields) {
+        storage = .decoded(decoded)
+    }
+
+    /// The constructor or method name, e.g. `inputPeerUser` or `auth.sendCode`.
+    public var name: String {
+        get {
+            switch storage {
+            case let .built(name, _): return name
+            case let .decoded(d): return d.combinator.name
+            }
+        }
+        set { storage = .built(name: newValue, fields: fields) }
     }
 
     /// The fields by name. (Reading it from a decoded object builds the dictionary;
@@ -41,58 +44,61 @@ public struct TLObject: Equatable, Sendable {
     public var fields: [String: TLValue] {
         get {
             switch storage {
-            case let .dictionary(d):
-                return d
-            case let .decoded(c, entries):
-                var d = [String: TLValue](minimumCapacity: entries.count)
-                for e in entries { d[c.names[e.index]] = e.value }
-                return d
+            case let .built(_, fields):
+                return fields
+            case let .decoded(d):
+                var out = [String: TLValue](minimumCapacity: d.count)
+                let names = d.combinator.names
+                d.forEach { index, value in out[names[index]] = value }
+                return out
             }
         }
-        set { storage = .dictionary(newValue) }
+        set { storage = .built(name: name, fields: newValue) }
     }
 
     /// How many fields are present.
     public var fieldCount: Int {
         switch storage {
-        case let .dictionary(d): return d.count
-        case let .decoded(_, entries): return entries.count
+        case let .built(_, fields): return fields.count
+        case let .decoded(d): return d.count
         }
     }
 
     public subscript(field: String) -> TLValue? {
         get {
             switch storage {
-            case let .dictionary(d):
-                return d[field]
-            case let .decoded(c, entries):
-                for e in entries where c.names[e.index] == field { return e.value }
-                return nil
+            case let .built(_, fields):
+                return fields[field]
+            case let .decoded(d):
+                guard let index = d.combinator.fieldTable.index(of: field) else { return nil }
+                var found: TLValue?
+                d.forEach { i, value in if i == index { found = value } }
+                return found
             }
         }
         set {
-            var d = fields
-            d[field] = newValue
-            storage = .dictionary(d)
+            var all = fields
+            all[field] = newValue
+            storage = .built(name: name, fields: all)
         }
     }
 
     /// Calls `body` with each present field (in schema order for decoded objects).
     public func forEachField(_ body: (String, TLValue) throws -> Void) rethrows {
         switch storage {
-        case let .dictionary(d):
-            for (k, v) in d { try body(k, v) }
-        case let .decoded(c, entries):
-            for e in entries { try body(c.names[e.index], e.value) }
+        case let .built(_, fields):
+            for (k, v) in fields { try body(k, v) }
+        case let .decoded(d):
+            let names = d.combinator.names
+            try d.forEach { index, value in try body(names[index], value) }
         }
     }
 
     public static func == (a: TLObject, b: TLObject) -> Bool {
-        guard a.name == b.name else { return false }
-        if case let .decoded(ca, ea) = a.storage, case let .decoded(cb, eb) = b.storage, ca === cb {
-            return ea == eb
+        if case let .decoded(x) = a.storage, case let .decoded(y) = b.storage, x.combinator === y.combinator {
+            return x === y || x.isEqual(to: y)
         }
-        return a.fields == b.fields
+        return a.name == b.name && a.fields == b.fields
     }
 }
 

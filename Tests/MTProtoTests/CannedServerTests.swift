@@ -207,6 +207,20 @@ final class CannedServerTests: XCTestCase {
         XCTAssertEqual(try rr.tlBytes(), [4, 2])
     }
 
+    func testMsgNewDetailedInfoAcksAnswerAlreadyReceived() throws {
+        var c = CannedClient()
+        let update: [UInt8] = [0xb5, 0x30, 0x4b, 0xe3]
+        let answer = c.server.msgID()
+        _ = c.session.handle(c.server.packet(update, msgID: answer, seqNo: 1), now: testNow)
+        _ = c.sent(now: testNow.addingTimeInterval(1))  // the update's own ack goes out
+        var info = WireWriter(); info.uint32(Wire.msgNewDetailedInfo); info.int64(answer); info.int32(4); info.int32(0)
+        XCTAssertEqual(c.receive(info.bytes, seqNo: 0), [])
+        let ack = try XCTUnwrap(c.sent(now: testNow.addingTimeInterval(2))).messages[0]
+        var r = WireReader(ack.body, offset: 4)
+        XCTAssertEqual(Wire.constructor(of: ack.body), Wire.msgsAck)
+        XCTAssertEqual(try r.longVector(), [answer])
+    }
+
     func testResendLimit() {
         var c = CannedClient()
         let (id, first) = c.send(getConfig)

@@ -92,7 +92,7 @@ public actor MTSender {
         if isShutDown { throw SenderError.shutDown }
         if let connecting { return try await connecting.value }
         if connection != nil, session != nil { return }
-        let task = Task { try await self.connectOnce() }
+        let task = Task { try await self.connectWithRetries() }
         connecting = task
         do {
             try await task.value
@@ -100,6 +100,32 @@ public actor MTSender {
         } catch {
             connecting = nil
             throw error
+        }
+    }
+
+    /// The first connection: retried with backoff when the server is silent or
+    /// the connection fails (not when the exchange itself is refused).
+    private func connectWithRetries() async throws {
+        var delay = configuration.reconnectDelay
+        var attempt = 1
+        while true {
+            do {
+                return try await connectOnce()
+            } catch let error where attempt < configuration.reconnectAttempts && MTSender.isRetryable(error) && !isShutDown {
+                attempt += 1
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, configuration.maxReconnectDelay)
+            }
+        }
+    }
+
+    static func isRetryable(_ error: Error) -> Bool {
+        switch error {
+        case SenderError.timeout, SenderError.keyExchangeTimeout: return true
+        case let e as ConnectionError:
+            if case .unsupported = e { return false }
+            return true
+        default: return false
         }
     }
 
@@ -151,7 +177,7 @@ public actor MTSender {
         let timeout = configuration.keyExchangeTimeout
         let timer = Task { [weak self] in
             try? await Task.sleep(for: timeout)
-            if !Task.isCancelled { await self?.failExchange(SenderError.keyExchangeFailed("no answer within \(timeout)")) }
+            if !Task.isCancelled { await self?.failExchange(SenderError.keyExchangeTimeout(seconds: timeout.seconds)) }
         }
         defer { timer.cancel() }
         return try await withCheckedThrowingContinuation { c in

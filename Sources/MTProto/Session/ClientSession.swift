@@ -98,6 +98,7 @@ public struct ClientSession {
             && (pendingAcks.count >= ackBatchSize || !queue.isEmpty || !serviceQueue.isEmpty
                 || (oldestPendingAck.map { now.timeIntervalSince($0) >= ackDelay } ?? false))
         guard acksDue || !queue.isEmpty || !serviceQueue.isEmpty else { return nil }
+        adoptFutureSalt(now: now)
 
         var messages: [InnerMessage] = []
         var size = 0
@@ -319,6 +320,17 @@ public struct ClientSession {
         guard let request = requests.removeValue(forKey: id) else { return }
         for msgID in request.msgIDs { requestByMsgID[msgID] = nil }
         queue.removeAll { $0 == id }
+    }
+
+    /// Moves to a salt from `future_salts` once the server's clock reaches it, so requests
+    /// do not bounce off `bad_server_salt` when the current one expires.
+    private mutating func adoptFutureSalt(now: Date) {
+        guard !futureSalts.isEmpty else { return }
+        let time = clock.serverTime(now: now)
+        futureSalts.removeAll { $0.validUntil <= time }
+        if let salt = futureSalts.last(where: { $0.validSince <= time }), salt.salt != serverSalt {
+            serverSalt = salt.salt
+        }
     }
 
     /// Remembers the most recent containers only: the server names a container in

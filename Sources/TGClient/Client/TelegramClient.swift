@@ -120,7 +120,7 @@ public actor TelegramClient {
         let config = SenderConfiguration(
             dataCenter: address, serverKeys: try resolvedServer().rsaKeys, transport: configuration.transport,
             obfuscated: configuration.obfuscated, proxy: configuration.proxy, connectTimeout: configuration.connectTimeout,
-            requestTimeout: configuration.requestTimeout, reconnectAttempts: configuration.reconnectAttempts,
+            keyExchangeTimeout: configuration.keyExchangeTimeout, requestTimeout: configuration.requestTimeout, reconnectAttempts: configuration.reconnectAttempts,
             initRequest: InitConnection.wrap(getConfig, params: params))
         let sender = MTSender(configuration: config, authKey: key, serverSalt: salt, hooks: hooks)
         senders[dc] = sender
