@@ -94,9 +94,9 @@ public final class TestDCServer: @unchecked Sendable {
         let temp = path + ".tmp-\(getpid())"
         do {
             try Data((infoJSON + "\n").utf8).write(to: URL(fileURLWithPath: temp))
-            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-            try FileManager.default.moveItem(atPath: temp, toPath: path)
+            guard rename(temp, path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         } catch {
+            try? FileManager.default.removeItem(atPath: temp)
             throw TestDCError.infoUnwritable(path: path, reason: error.localizedDescription)
         }
     }
