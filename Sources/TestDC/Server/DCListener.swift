@@ -132,7 +132,12 @@ final class DCConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     private func feed(_ context: ChannelHandlerContext, _ bytes: [UInt8]) throws {
         for event in try codec!.feed(bytes) {
             guard case .packet(let packet) = event else { return close(context) }
-            if delayed { backlog.append(packet) } else { handle(context, packet) }
+            if delayed {
+                guard backlog.count < 256 else { return close(context) }
+                backlog.append(packet)
+            } else {
+                handle(context, packet)
+            }
             if closing { return }
         }
     }
