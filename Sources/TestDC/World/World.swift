@@ -47,6 +47,13 @@ public final class World: @unchecked Sendable {
     }
     var newMessageHook: (@Sendable (StoredMessage, [Int64]) -> Void)?
 
+    /// Called (under the lock) with the auth key that exported a QR-login token once another session accepts it.
+    public var onLoginTokenAccepted: (@Sendable (Int64) -> Void)? {
+        get { lock.withLock { loginTokenHook } }
+        set { lock.withLock { loginTokenHook = newValue } }
+    }
+    var loginTokenHook: (@Sendable (Int64) -> Void)?
+
     /// The service account that delivers login codes ("Telegram", 777000).
     public static let serviceUserID: Int64 = 777000
 
