@@ -163,6 +163,20 @@ final class CannedServerTests: XCTestCase {
         XCTAssertEqual(c.receive(CannedServer.rpcResult(resent.msgID, [1, 1, 1, 1])), [.result(id, body: [1, 1, 1, 1])])
     }
 
+    func testBadServerSaltIsHeardFromAClockAnHourOff() {
+        var c = CannedClient(salt: 0)
+        c.session = ClientSession(authKey: c.key, serverSalt: 0, timeOffset: 3600, sessionID: 0xc0ffee)
+        let (_, m1) = c.send(getConfig)
+        // A container, as a server sends it: the salt complaint plus an unrelated update, an hour "behind".
+        let container = MessageContainer.pack([
+            InnerMessage(msgID: c.server.msgID(), seqNo: 0, body: CannedServer.badSalt(m1, salt: 99)),
+            InnerMessage(msgID: c.server.msgID(), seqNo: 1, body: [0xb5, 0x30, 0x4b, 0xe3]),
+        ])
+        XCTAssertEqual(c.receive(container, seqNo: 2), [.saltChanged(99)])  // the update is not trusted
+        XCTAssertEqual(c.session.rejectedPackets, 1)
+        XCTAssertEqual(c.sent()?.outer.salt, 99)
+    }
+
     func testOutOfWindowNotificationAboutUnknownMessageIsDropped() {
         var c = CannedClient()
         c.session = ClientSession(authKey: c.key, serverSalt: 42, timeOffset: -3600, sessionID: 0xc0ffee)
