@@ -7,7 +7,10 @@
 //   - auth key creation, client and server state machines in memory (Swift only:
 //     Telethon's exchange cannot run without a server);
 //   - one request per packet: round-trip cost in µs;
-//   - 100 requests in flight: requests per second, packed in containers.
+//   - 100 requests in flight: requests per second, packed in containers;
+// and over loopback TCP against the in-process test server (NetworkBench.swift):
+//   - connect (key exchange + initConnection(help.getConfig)), help.getConfig latency
+//     p50/p99, requests per second with 100 in flight — MTSender beside Telethon.
 // The Python peer is Benchmarks/MTProtoBench/telethon_session_bench.py, run with
 // ${PY:-.venv/bin/python} from the repository root.
 import Foundation
@@ -86,30 +89,13 @@ struct PeerFigures: Decodable {
     let requests_per_second_batched: Double
 }
 
-func runPeer() -> PeerFigures? {
-    let python = ProcessInfo.processInfo.environment["PY"] ?? ".venv/bin/python"
-    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("telethon_session_bench.py").path
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: python)
-    process.arguments = [script, String(singleRounds / 4), String(batches / 4), String(batchSize)]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    do { try process.run() } catch {
-        print("Telethon peer not run (\(python): \(error)); set PY or create .venv")
-        return nil
-    }
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { print("Telethon peer failed (exit \(process.terminationStatus))"); return nil }
-    return try? JSONDecoder().decode(PeerFigures.self, from: data)
-}
-
 func fmt(_ x: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", x) }
 
 print("mtproto-bench (sans-IO core, one process, no sockets)\(quick ? " --quick" : "")")
 print("auth key creation, client+server in memory: p50 \(fmt(exchangeTimes[exchanges / 2] * 1000)) ms, " +
       "max \(fmt(exchangeTimes.last! * 1000)) ms (\(exchanges) runs; Swift only)")
-if let peer = runPeer() {
+if let peer = runPython("telethon_session_bench.py", [String(singleRounds / 4), String(batches / 4), String(batchSize)],
+                        as: PeerFigures.self) {
     print("                         tgflow        Telethon 1.45 (\(peer.aes_backend))   ratio")
     print("round trip, 1 per packet \(fmt(swiftSingleUS, 2)) µs      \(fmt(peer.single_round_trip_us, 2)) µs" +
           "                 \(fmt(peer.single_round_trip_us / swiftSingleUS))× faster")
@@ -117,4 +103,17 @@ if let peer = runPeer() {
           "           \(fmt(swiftRPS / peer.requests_per_second_batched))× more")
 } else {
     print("round trip, 1 per packet \(fmt(swiftSingleUS, 2)) µs; 100 in flight \(fmt(swiftRPS, 0)) req/s")
+}
+
+let network = try await NetworkBench.run(rounds: quick ? 200 : 2_000, inFlight: 100, total: quick ? 2_000 : 20_000)
+print("")
+print("loopback TCP (full transport) against the in-process test server")
+let ours = network.ours
+if let peer = network.telethon {
+    print("connect + key exchange   \(fmt(ours.connect_ms)) ms       \(fmt(peer.connect_ms)) ms      \(fmt(peer.connect_ms / ours.connect_ms))× faster")
+    print("getConfig p50            \(fmt(ours.p50_us)) µs      \(fmt(peer.p50_us)) µs     \(fmt(peer.p50_us / ours.p50_us))× faster")
+    print("getConfig p99            \(fmt(ours.p99_us)) µs      \(fmt(peer.p99_us)) µs     \(fmt(peer.p99_us / ours.p99_us))× faster")
+    print("100 in flight            \(fmt(ours.rps, 0)) req/s  \(fmt(peer.rps, 0)) req/s  \(fmt(ours.rps / peer.rps))× more")
+} else {
+    print("connect \(fmt(ours.connect_ms)) ms; p50 \(fmt(ours.p50_us)) µs; p99 \(fmt(ours.p99_us)) µs; \(fmt(ours.rps, 0)) req/s")
 }

@@ -25,7 +25,8 @@ final class ChannelBytes: @unchecked Sendable {
         self.handler = handler
     }
 
-    /// The next bytes from the peer, or `nil` once it has closed. One reader at a time.
+    /// The next bytes from the peer, or `nil` once it has closed cleanly; `ConnectionError.closed`
+    /// when the socket failed (e.g. reset). One reader at a time.
     func next() async throws -> [UInt8]? {
         if !pending.isEmpty {
             defer { pending = [] }
@@ -33,8 +34,14 @@ final class ChannelBytes: @unchecked Sendable {
         }
         if handler.bufferedChunks == 0 { channel.read() }
         var iterator = self.iterator
-        let chunk = try await iterator.next()
-        self.iterator = iterator
+        defer { self.iterator = iterator }
+        let chunk: [UInt8]?
+        do {
+            chunk = try await iterator.next()
+        } catch {
+            // A reset or any socket error: to every reader it means the peer is gone.
+            throw ConnectionError.closed
+        }
         if chunk != nil { handler.consumed() }
         return chunk
     }

@@ -49,7 +49,7 @@ public struct DataCenter: Sendable, Equatable, Hashable, CustomStringConvertible
 }
 
 /// A proxy to reach the data centre through. Credentials never appear in its description.
-public enum Proxy: Sendable, Equatable, CustomStringConvertible {
+public enum Proxy: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// SOCKS5 (RFC 1928); with a username and password, RFC 1929 authentication. The data
     /// centre's host name is passed to the proxy unresolved.
     case socks5(host: String, port: Int, username: String? = nil, password: String? = nil)
@@ -79,4 +79,9 @@ public enum Proxy: Sendable, Equatable, CustomStringConvertible {
         case .mtproxy(let host, let port, let secret): return "MTProxy \(host):\(port) (\(secret))"
         }
     }
+
+    public var debugDescription: String { description }
+
+    /// `dump` and debuggers see the address, never the password.
+    public var customMirror: Mirror { Mirror(self, children: ["proxy": description]) }
 }

@@ -7,7 +7,7 @@ import NIOPosix
 /// MTProto transport. Send packets; read them from `packets`, which ends when the server closes.
 public final class MTConnection: Sendable {
     public let dataCenter: DataCenter
-    /// The transport in use (a `dd` MTProxy secret forces padded intermediate).
+    /// The transport in use (`dd` and `ee` MTProxy secrets use padded intermediate, whatever was asked).
     public let transport: TransportProtocol
     /// Incoming packets, decoded as they are pulled. Throws `ConnectionError.transport` on bytes
     /// that break the transport and `.serverTransportError` on the server's error frame.
@@ -31,7 +31,8 @@ public final class MTConnection: Sendable {
         var obfuscation: Obfuscation? = obfuscated ? Obfuscation(dcID: dataCenter.headerDCID) : nil
         if case .mtproxy(_, _, let secret)? = proxy {
             obfuscation = Obfuscation(mtproxy: secret, dcID: dataCenter.headerDCID)
-            if secret.kind == .paddedIntermediate { transport = .paddedIntermediate }
+            // dd secrets allow only padded intermediate; Telegram's clients use it for ee (fake TLS) too.
+            if secret.kind != .plain { transport = .paddedIntermediate }
         }
         if obfuscation != nil, transport.obfuscatedTag == nil {
             throw ConnectionError.unsupported("the full transport cannot be obfuscated or used through an MTProxy; use abridged, intermediate or padded intermediate")
@@ -123,9 +124,8 @@ private final class Opening: @unchecked Sendable {
         var handshake = FakeTLSClientHandshake(secret: secret, now: Date())
         do { try await bytes.write(handshake.clientHello).get() } catch { throw ConnectionError.proxyClosed(proxy: name, phase: "the fake-TLS ClientHello") }
         while true {
-            guard let chunk = try await bytes.next() else {
-                throw ConnectionError.proxyClosed(proxy: name, phase: "the fake-TLS greeting (wrong secret or clock?)")
-            }
+            let closed = ConnectionError.proxyClosed(proxy: name, phase: "the fake-TLS greeting (wrong secret or clock?)")
+            guard let chunk = try? await bytes.next() else { throw closed }
             do {
                 if let leftover = try handshake.feed(chunk) {
                     if !leftover.isEmpty { bytes.unread(leftover) }
@@ -149,13 +149,14 @@ private final class Opening: @unchecked Sendable {
     }
 }
 
-/// Runs `body`, or throws `ConnectionError.timeout` naming the phase when `limit` passes first.
+/// Runs `body`, or throws `ConnectionError.timeout` naming the phase when `limit` passes first
+/// (`CancellationError` when the calling task is cancelled).
 func withDeadline<T: Sendable>(_ limit: Duration, phase: PhaseRecorder, onTimeout: @escaping @Sendable () -> Void,
                                _ body: @escaping @Sendable () async throws -> T) async throws -> T {
     try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask { try await body() }
         group.addTask {
-            try? await Task.sleep(for: limit)
+            try await Task.sleep(for: limit)   // throws CancellationError if the caller is cancelled: not a timeout
             return nil
         }
         defer { group.cancelAll() }

@@ -76,6 +76,7 @@ final class MTConnectionEchoTests: XCTestCase {
         for transport in [TransportProtocol.intermediate, .paddedIntermediate, .abridged] {
             let connection = try await MTConnection.open(to: DataCenter(id: 1, host: "127.0.0.1", port: 1), transport: transport,
                                                          obfuscated: true, proxy: proxy, timeout: .seconds(10))
+            XCTAssertEqual(connection.transport, .paddedIntermediate, "Telegram's clients use padded intermediate inside fake TLS")
             try await assertEchoes(connection)
             await connection.close()
         }
@@ -144,5 +145,21 @@ final class MTConnectionEchoTests: XCTestCase {
         XCTAssertTrue(DataCenter.test.allSatisfy { $0.isTest && $0.port == 443 })
         XCTAssertEqual(DataCenter.builtIn(id: 2, test: true)?.headerDCID, 10002)
         XCTAssertNil(DataCenter.builtIn(id: 9))
+    }
+}
+
+final class ProxySecrecyTests: XCTestCase {
+    func testProxyPrintsNoPasswordOrSecret() throws {
+        let secret = try MTProxySecret(parsing: "dd" + "0123456789abcdef0123456789abcdef")
+        for proxy in [Proxy.socks5(host: "h", port: 1, username: "user", password: "hunter2"),
+                      .http(host: "h", port: 2, username: "user", password: "hunter2"),
+                      .mtproxy(host: "h", port: 3, secret: secret)] {
+            var dumped = ""
+            dump(proxy, to: &dumped)
+            for text in [proxy.description, String(reflecting: proxy), "\(proxy)", dumped] {
+                XCTAssertFalse(text.contains("hunter2"), text)
+                XCTAssertFalse(text.contains("0123456789abcdef"), text)
+            }
+        }
     }
 }

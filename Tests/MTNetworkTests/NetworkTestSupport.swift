@@ -127,3 +127,33 @@ func expectConnectionError(_ body: () async throws -> Void, file: StaticString =
         XCTFail("expected a ConnectionError, got \(error)", file: file, line: line)
     }
 }
+
+/// A bare TCP client for sending arbitrary bytes to a listener.
+struct RawClient {
+    let channel: Channel
+    private let bytes: ChannelBytes
+
+    static func connect(port: Int) async throws -> RawClient {
+        let (handler, makeBytes) = ChannelBytes.makeHandler()
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(ChannelOptions.autoRead, value: false)
+            .channelInitializer { $0.pipeline.addHandler(handler) }
+            .connect(host: "127.0.0.1", port: port).get()
+        return RawClient(channel: channel, bytes: makeBytes(channel))
+    }
+
+    func write(_ data: [UInt8]) async throws { try await bytes.write(data).get() }
+
+    /// Whether the peer closed within `timeout` seconds (reading and discarding what it sends).
+    func waitForClose(timeout: Double) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            do {
+                guard (try await bytes.next()) != nil else { return true }
+            } catch {
+                return true
+            }
+        }
+        return false
+    }
+}

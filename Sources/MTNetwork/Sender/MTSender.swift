@@ -28,6 +28,9 @@ public actor MTSender {
     private var pingTask: Task<Void, Never>?
     private var ackTask: Task<Void, Never>?
 
+    /// The init request of a connection being opened: failed (and the connect
+    /// retried) if that connection is lost before it is answered.
+    private var initRequestID: RequestID?
     private var exchange: ClientAuthKeyExchange?
     private var exchangeWaiter: CheckedContinuation<CreatedAuthKey, Error>?
 
@@ -92,7 +95,7 @@ public actor MTSender {
         if isShutDown { throw SenderError.shutDown }
         if let connecting { return try await connecting.value }
         if connection != nil, session != nil { return }
-        let task = Task { try await self.connectOnce() }
+        let task = Task { try await self.connectWithRetries() }
         connecting = task
         do {
             try await task.value
@@ -100,6 +103,32 @@ public actor MTSender {
         } catch {
             connecting = nil
             throw error
+        }
+    }
+
+    /// The first connection: retried with backoff when the server is silent or
+    /// the connection fails (not when the exchange itself is refused).
+    private func connectWithRetries() async throws {
+        var delay = configuration.reconnectDelay
+        var attempt = 1
+        while true {
+            do {
+                return try await connectOnce()
+            } catch let error where attempt < configuration.reconnectAttempts && MTSender.isRetryable(error) && !isShutDown {
+                attempt += 1
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, configuration.maxReconnectDelay)
+            }
+        }
+    }
+
+    static func isRetryable(_ error: Error) -> Bool {
+        switch error {
+        case SenderError.timeout, SenderError.keyExchangeTimeout: return true
+        case let e as ConnectionError:
+            if case .unsupported = e { return false }
+            return true
+        default: return false
         }
     }
 
@@ -130,7 +159,8 @@ public actor MTSender {
             }
             startPing(gen)
             if fresh, let initRequest = configuration.initRequest {
-                let result = try await submit(initRequest, timeout: configuration.requestTimeout)
+                defer { initRequestID = nil }
+                let result = try await submit(initRequest, timeout: configuration.requestTimeout) { self.initRequestID = $0 }
                 hooks.onInit(result)
             } else {
                 flush()
@@ -151,7 +181,7 @@ public actor MTSender {
         let timeout = configuration.keyExchangeTimeout
         let timer = Task { [weak self] in
             try? await Task.sleep(for: timeout)
-            if !Task.isCancelled { await self?.failExchange(SenderError.keyExchangeFailed("no answer within \(timeout)")) }
+            if !Task.isCancelled { await self?.failExchange(SenderError.keyExchangeTimeout(seconds: timeout.seconds)) }
         }
         defer { timer.cancel() }
         return try await withCheckedThrowingContinuation { c in
@@ -168,9 +198,10 @@ public actor MTSender {
 
     // MARK: Requests
 
-    private func submit(_ body: [UInt8], timeout: Duration) async throws -> [UInt8] {
+    private func submit(_ body: [UInt8], timeout: Duration, enqueued: (RequestID) -> Void = { _ in }) async throws -> [UInt8] {
         guard session != nil else { throw SenderError.shutDown }
         let id = session!.enqueue(body)
+        enqueued(id)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<[UInt8], Error>) in
                 let timer = Task { [weak self] in
@@ -347,7 +378,13 @@ public actor MTSender {
             return
         }
         if exchangeWaiter != nil {
-            failExchange(SenderError.keyExchangeFailed("the connection was lost: \(error)"))
+            failExchange(ConnectionError.closed)
+            return
+        }
+        if let id = initRequestID {
+            initRequestID = nil
+            session?.cancel(id)
+            finish(id, .failure(ConnectionError.closed))
             return
         }
         guard connecting == nil, !waiters.isEmpty else { return }

@@ -42,7 +42,7 @@ public struct SenderConfiguration: Sendable {
 
     public init(dataCenter: DataCenter, serverKeys: [RSAPublicKey], transport: TransportProtocol = .intermediate,
                 obfuscated: Bool = false, proxy: Proxy? = nil, connectTimeout: Duration = .seconds(10),
-                keyExchangeTimeout: Duration = .seconds(20), requestTimeout: Duration = .seconds(30),
+                keyExchangeTimeout: Duration = .seconds(10), requestTimeout: Duration = .seconds(30),
                 pingInterval: Duration = .seconds(60), disconnectDelay: Int = 75, reconnectAttempts: Int = 5,
                 reconnectDelay: Duration = .milliseconds(250), maxReconnectDelay: Duration = .seconds(8),
                 initRequest: [UInt8]? = nil) {
@@ -99,6 +99,8 @@ public enum SenderError: Error, Equatable, Sendable, CustomStringConvertible {
     case shutDown
     /// The connection could not be (re)established after `attempts` tries.
     case unreachable(attempts: Int, lastError: String)
+    /// The server did not finish the auth key exchange within `seconds` (retried on connect).
+    case keyExchangeTimeout(seconds: Double)
     /// The auth key exchange failed; the reason says at which step.
     case keyExchangeFailed(String)
     /// The session refused the request (a bad_msg_notification that cannot be fixed).
@@ -112,6 +114,7 @@ public enum SenderError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .timeout(s): return "no answer from Telegram within \(s) s; check the network or raise the timeout"
         case .shutDown: return "the connection was shut down before the answer arrived"
         case let .unreachable(n, e): return "cannot reach the data centre after \(n) attempts (\(e)); check the address, proxy and network"
+        case let .keyExchangeTimeout(s): return "the server did not finish creating an auth key within \(s) s; check that it is a Telegram server"
         case let .keyExchangeFailed(why): return "creating an auth key failed: \(why)"
         case let .session(e): return "the server refused the request: \(e)"
         case .authKeyRejected: return "the server does not know this session's auth key (-404); log in again"

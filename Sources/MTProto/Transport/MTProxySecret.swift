@@ -2,7 +2,7 @@ import Foundation
 
 /// An MTProxy secret: 16 key bytes, optionally prefixed `dd` (padded intermediate only) or
 /// `ee` and followed by a domain (fake TLS). Printing it never shows the key.
-public struct MTProxySecret: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
+public struct MTProxySecret: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     public enum Kind: Sendable, Equatable {
         /// 16 bytes: obfuscated2 with the key, any protocol tag.
         case plain
@@ -77,6 +77,9 @@ public struct MTProxySecret: Sendable, Equatable, CustomStringConvertible, Custo
     }
 
     public var debugDescription: String { description }
+
+    /// `dump` and debuggers see the kind, never the key.
+    public var customMirror: Mirror { Mirror(self, children: ["secret": description]) }
 
     private static func checkDomain(_ domain: String) throws {
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_".unicodeScalars)

@@ -127,13 +127,17 @@ public struct ClientConfiguration: Sendable {
     /// and migrations.
     public var requestRetries: Int
     public var connectTimeout: Duration
+    /// How long the server may take to finish creating an auth key (a silent
+    /// server is retried up to `reconnectAttempts` times).
+    public var keyExchangeTimeout: Duration
     public var requestTimeout: Duration
     /// Reconnect attempts after a lost connection.
     public var reconnectAttempts: Int
 
     public init(server: TelegramServer = .production, transport: TransportProtocol = .intermediate, obfuscated: Bool = false,
                 proxy: Proxy? = nil, device: DeviceInfo = DeviceInfo(), floodSleepThreshold: Duration = .seconds(60),
-                requestRetries: Int = 5, connectTimeout: Duration = .seconds(10), requestTimeout: Duration = .seconds(30),
+                requestRetries: Int = 5, connectTimeout: Duration = .seconds(10), keyExchangeTimeout: Duration = .seconds(10),
+                requestTimeout: Duration = .seconds(30),
                 reconnectAttempts: Int = 5) {
         self.server = server
         self.transport = transport
@@ -143,6 +147,7 @@ public struct ClientConfiguration: Sendable {
         self.floodSleepThreshold = floodSleepThreshold
         self.requestRetries = requestRetries
         self.connectTimeout = connectTimeout
+        self.keyExchangeTimeout = keyExchangeTimeout
         self.requestTimeout = requestTimeout
         self.reconnectAttempts = reconnectAttempts
     }

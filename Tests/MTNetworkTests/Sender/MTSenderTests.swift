@@ -222,7 +222,7 @@ final class MTSenderTests: XCTestCase {
     func testWrongServerKeyFailsTheExchange() async throws {
         let dc = FakeDataCentre()
         let other = try RSAPrivateKey.generate(bits: 2048).publicKey
-        let sender = makeSender(dc) { $0.serverKeys = [other]; $0.keyExchangeTimeout = .seconds(2) }
+        let sender = makeSender(dc) { $0.serverKeys = [other]; $0.keyExchangeTimeout = .seconds(2); $0.reconnectAttempts = 1 }
         do {
             try await sender.connect()
             XCTFail("expected the exchange to fail")
