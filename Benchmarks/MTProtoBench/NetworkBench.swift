@@ -15,7 +15,7 @@ struct NetworkFigures: Decodable {
 enum BenchError: Error { case noConnection }
 
 enum NetworkBench {
-    static let connectAttempts = 3
+    static let connectAttempts = 5
 
     static func run(rounds: Int, inFlight: Int, total: Int) async throws -> (ours: NetworkFigures, telethon: NetworkFigures?) {
         var options = TestDCOptions()

@@ -105,9 +105,15 @@ if let peer = runPython("telethon_session_bench.py", [String(singleRounds / 4), 
     print("round trip, 1 per packet \(fmt(swiftSingleUS, 2)) µs; 100 in flight \(fmt(swiftRPS, 0)) req/s")
 }
 
-let network = try await NetworkBench.run(rounds: quick ? 200 : 2_000, inFlight: 100, total: quick ? 2_000 : 20_000)
 print("")
 print("loopback TCP (full transport) against the in-process test server")
+let network: (ours: NetworkFigures, telethon: NetworkFigures?)
+do {
+    network = try await NetworkBench.run(rounds: quick ? 200 : 2_000, inFlight: 100, total: quick ? 2_000 : 20_000)
+} catch {
+    print("network figures not measured: \(error)")
+    exit(1)
+}
 let ours = network.ours
 if let peer = network.telethon {
     print("connect + key exchange   \(fmt(ours.connect_ms)) ms       \(fmt(peer.connect_ms)) ms      \(fmt(peer.connect_ms / ours.connect_ms))× faster")

@@ -23,6 +23,7 @@ public final class MTListener: Sendable {
 
     public static func bind(host: String, port: Int, mtproxySecret: MTProxySecret?,
                             handler: @escaping @Sendable (MTServerConnection) async -> Void) async throws -> MTListener {
+        let replayGuard = mtproxySecret.map { _ in MTProxyReplayGuard() }
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -31,7 +32,7 @@ public final class MTListener: Sendable {
             .childChannelInitializer { channel in
                 let (rawHandler, makeBytes) = ChannelBytes.makeHandler()
                 let bytes = makeBytes(channel)
-                rawHandler.onActive = { Task { await accept(bytes, secret: mtproxySecret, handler: handler) } }
+                rawHandler.onActive = { Task { await accept(bytes, secret: mtproxySecret, replayGuard: replayGuard, handler: handler) } }
                 return channel.pipeline.addHandler(rawHandler)
             }
         let channel: Channel
@@ -48,11 +49,11 @@ public final class MTListener: Sendable {
         try? await serverChannel.close()
     }
 
-    private static func accept(_ bytes: ChannelBytes, secret: MTProxySecret?,
+    private static func accept(_ bytes: ChannelBytes, secret: MTProxySecret?, replayGuard: MTProxyReplayGuard?,
                                handler: @Sendable (MTServerConnection) async -> Void) async {
         let phase = PhaseRecorder("waiting for the client's transport opening")
         let detected = try? await withDeadline(detectionTimeout, phase: phase, onTimeout: { bytes.channel.close(promise: nil) }) {
-            try await detect(bytes, secret: secret)
+            try await detect(bytes, secret: secret, replayGuard: replayGuard)
         }
         guard let detected else {
             try? await bytes.channel.close()
@@ -61,8 +62,8 @@ public final class MTListener: Sendable {
         await handler(MTServerConnection(channel: detected, remoteAddress: bytes.channel.remoteAddress?.description))
     }
 
-    private static func detect(_ bytes: ChannelBytes, secret: MTProxySecret?) async throws -> PacketChannel {
-        var detector = ServerTransportDetector(mtproxySecret: secret)
+    private static func detect(_ bytes: ChannelBytes, secret: MTProxySecret?, replayGuard: MTProxyReplayGuard?) async throws -> PacketChannel {
+        var detector = ServerTransportDetector(mtproxySecret: secret, replayGuard: replayGuard)
         while let chunk = try await bytes.next() {
             let result = try detector.feed(chunk)
             let reply = detector.takeReply()

@@ -54,9 +54,9 @@ public enum InitConnection {
     }
 
     /// The server's view: strips `invokeWithLayer` and `initConnection` (either, both, or
-    /// neither) and returns what they carried with the inner query. An `initConnection`
-    /// carrying the optional `params` JSON (which our peers never send) or one that does
-    /// not parse is returned as the query, with `params` nil.
+    /// neither) and returns what they carried with the inner query. The optional `params`
+    /// JSON some apps send is skipped; an `initConnection` that does not parse is returned
+    /// as the query, with `params` nil.
     public static func unwrap(_ body: [UInt8]) -> (layer: Int32?, params: InitConnectionParams?, query: [UInt8]) {
         var layer: Int32?
         var rest = body
@@ -69,7 +69,6 @@ public enum InitConnection {
         var r = WireReader(rest, offset: 4)
         do {
             let flags = try r.int32()
-            guard flags & 2 == 0 else { return (layer, nil, rest) }
             let apiID = try r.int32()
             let strings = try (0..<6).map { _ in String(decoding: try r.tlBytes(), as: UTF8.self) }
             var proxy: (String, Int32)?
@@ -77,12 +76,38 @@ public enum InitConnection {
                 guard try r.uint32() == Wire.inputClientProxy else { return (layer, nil, rest) }
                 proxy = (String(decoding: try r.tlBytes(), as: UTF8.self), try r.int32())
             }
+            if flags & 2 != 0 { try skipJSONValue(&r, depth: 0) }
             let params = InitConnectionParams(apiID: apiID, deviceModel: strings[0], systemVersion: strings[1],
                                               appVersion: strings[2], systemLangCode: strings[3], langPack: strings[4],
                                               langCode: strings[5], proxy: proxy)
             return (layer, params, r.rest())
         } catch {
             return (layer, nil, rest)
+        }
+    }
+
+    /// Skips a boxed `JSONValue` (bounded nesting, so hostile input cannot recurse deeply).
+    private static func skipJSONValue(_ r: inout WireReader, depth: Int) throws {
+        guard depth < 32 else { throw WireError.malformed("JSONValue nested too deeply") }
+        switch try r.uint32() {
+        case 0x3f6d7b68: break                                   // jsonNull
+        case 0xc7345e6a: try r.skip(4)                           // jsonBool
+        case 0x2be0dfa4: try r.skip(8)                           // jsonNumber
+        case 0xb71e767a: _ = try r.tlBytes()                     // jsonString
+        case 0xf7444763, 0x99c1d49d:                             // jsonArray, jsonObject
+            let isObject = Wire.constructor(of: Array(r.bytes[(r.offset - 4)..<r.offset])) == 0x99c1d49d
+            guard try r.uint32() == Wire.vector else { throw WireError.malformed("JSON vector") }
+            let count = Int(try r.int32())
+            guard count >= 0, count * 4 <= r.remaining else { throw WireError.malformed("JSON vector of \(count)") }
+            for _ in 0..<count {
+                if isObject {
+                    guard try r.uint32() == 0xc0de1bd9 else { throw WireError.malformed("jsonObjectValue") }
+                    _ = try r.tlBytes()
+                }
+                try skipJSONValue(&r, depth: depth + 1)
+            }
+        case let other:
+            throw WireError.unexpectedConstructor(other)
         }
     }
 }

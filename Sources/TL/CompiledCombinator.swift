@@ -69,14 +69,15 @@ enum Special: Sendable {
     case boolTrue, boolFalse
 }
 
-/// One parameter as the codec needs it; trivially copyable apart from a vector's element.
+/// One parameter as the codec needs it: small and trivially copyable, since the
+/// decoder visits every parameter of every object it reads.
 struct CompiledParam: Sendable {
     let node: Node
-    /// For a conditional parameter: which flags word (0 or 1) holds its bit; else -1.
-    let flagSlot: Int
     let mask: UInt32
+    /// For a conditional parameter: which flags word (0 or 1) holds its bit; else -1.
+    let flagSlot: Int8
     /// For a `#` parameter: the flags word it is (0 or 1); else -1.
-    let ownSlot: Int
+    let ownSlot: Int8
     let isTrueFlag: Bool
 }
 
@@ -135,7 +136,7 @@ final class CompiledCombinator: @unchecked Sendable {
             } catch let e as TLError {
                 throw TLError(.schemaSyntax(line: c.line, text: "\(c.name) \(p.name):\(p.typeText)", reason: e.description))
             }
-            params.append(CompiledParam(node: node, flagSlot: flagSlot, mask: mask, ownSlot: ownSlot, isTrueFlag: p.type == .trueFlag))
+            params.append(CompiledParam(node: node, mask: mask, flagSlot: Int8(flagSlot), ownSlot: Int8(ownSlot), isTrueFlag: p.type == .trueFlag))
         }
         let buffer = UnsafeMutableBufferPointer<CompiledParam>.allocate(capacity: params.count)
         _ = buffer.initialize(from: params)

@@ -22,8 +22,9 @@ final class DecodedFields: ManagedBuffer<DecodedFields.Header, DecodedFields.Ent
         return unsafeDowncast(buffer, to: DecodedFields.self)
     }
 
-    var combinator: CompiledCombinator { header.combinator }
-    var count: Int { header.count }
+    // Through the pointer: reading `header` directly costs a dynamic exclusivity check.
+    var combinator: CompiledCombinator { withUnsafeMutablePointerToHeader { $0.pointee.combinator } }
+    var count: Int { withUnsafeMutablePointerToHeader { $0.pointee.count } }
 
     /// Appends while being decoded (before the object is shared); returns the buffer
     /// to use from now on, a larger copy when this one is full.

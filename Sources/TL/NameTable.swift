@@ -39,3 +39,43 @@ struct NameTable: Sendable {
         return Int(h)
     }
 }
+
+/// Finds a constructor id's index without SipHash (Swift's Dictionary hashes every
+/// lookup with a seeded SipHash; the decoder looks up one id per object).
+struct IDTable: Sendable {
+    private let keys: [UInt32]
+    private let values: [Int32]
+    private let mask: Int
+
+    init(_ ids: [(UInt32, Int)]) {
+        var size = 4
+        while size < ids.count * 2 { size <<= 1 }
+        var keys = [UInt32](repeating: 0, count: size)
+        var values = [Int32](repeating: -1, count: size)
+        for (id, index) in ids {
+            var h = Self.hash(id) & (size - 1)
+            while values[h] >= 0 { h = (h + 1) & (size - 1) }
+            keys[h] = id
+            values[h] = Int32(index)
+        }
+        self.keys = keys
+        self.values = values
+        self.mask = size - 1
+    }
+
+    @inline(__always)
+    func index(of id: UInt32) -> Int? {
+        var h = Self.hash(id) & mask
+        while true {
+            let v = values[h]
+            if v < 0 { return nil }
+            if keys[h] == id { return Int(v) }
+            h = (h + 1) & mask
+        }
+    }
+
+    @inline(__always)
+    static func hash(_ id: UInt32) -> Int {
+        Int(truncatingIfNeeded: (UInt64(id) &* 0x9E37_79B9_7F4A_7C15) >> 32)
+    }
+}

@@ -84,7 +84,7 @@ extension TLSchema {
     func readBoxedObject(_ r: inout TLReader, expected: Int32, depth: Int) throws -> TLObject {
         guard depth < Self.maxDepth else { throw TLError(.tooDeep(limit: Self.maxDepth)) }
         let id = try r.readUInt32()
-        guard let index = indexByID[id] else {
+        guard let index = idTable.index(of: id) else {
             if id == Self.vectorID { throw TLError(.vectorNeedsElementType) }
             throw TLError(.unknownConstructorID(id))
         }
@@ -176,6 +176,13 @@ extension TLSchema {
     /// input, so the result is valid exactly when it kept every byte; this avoids the
     /// slower generic `String(validating:)`.)
     static func text(_ bytes: ArraySlice<UInt8>) -> String? {
+        let ascii = bytes.withUnsafeBufferPointer { raw in
+            var i = 0
+            var high: UInt8 = 0
+            while i < raw.count { high |= raw[i]; i += 1 }
+            return high < 0x80
+        }
+        if ascii { return String(decoding: bytes, as: UTF8.self) }
         var s = String(decoding: bytes, as: UTF8.self)
         guard s.utf8.count == bytes.count else { return nil }
         let same = s.withUTF8 { text in

@@ -130,7 +130,8 @@ extension TLSchema {
             // One pass over the fields that are present: place each, and set its flag bit.
             var words: (UInt32, UInt32) = (0, 0)
             for (key, value) in o.fields {
-                guard let i = c.fieldTable.index(of: key) else { return try checkUnknownFields(o, index: index) }
+                // Unknown names are reported before missing ones: a misspelt name is the likelier cause.
+                guard let i = c.fieldTable.index(of: key) else { throw unknownField(key, of: index) }
                 let p = params[i]
                 if p.ownSlot >= 0 { continue }  // a flags word given by hand: computed instead
                 if p.flagSlot >= 0 {
@@ -188,14 +189,11 @@ extension TLSchema {
         }
     }
 
-    /// Finds the field that matched no parameter (a `flags` word given by hand is ignored).
-    func checkUnknownFields(_ o: TLObject, index: Int) throws {
-        let params = combinators[index].params
-        for key in o.fields.keys.sorted() where !params.contains(where: { $0.name == key }) {
-            // Fields are checked before a missing one is reported: a misspelt name is the likelier cause.
-            let names = params.filter { !$0.isFlags }.map(\.name)
-            throw TLError(.unknownField(name: key, in: o.name, suggestions: ClosestNames.find(key, among: names, limit: 3)))
-        }
+    /// A field that is no parameter of combinator `index`, with the closest names it has.
+    func unknownField(_ key: String, of index: Int) -> TLError {
+        let c = combinators[index]
+        let names = c.params.filter { !$0.isFlags }.map(\.name)
+        return TLError(.unknownField(name: key, in: c.name, suggestions: ClosestNames.find(key, among: names, limit: 3)))
     }
 
     /// `message msg_id:long seqno:int bytes:int body:Object`: `bytes` is computed from the body,

@@ -27,8 +27,9 @@ public final class TLSchema: Sendable {
 
     let compiled: [CompiledCombinator]
     let indexByName: [String: Int]
-    /// The same as `indexByName`, for the codec's hot path.
+    /// The same as `indexByName` and `indexByID`, for the codec's hot path.
     let nameTable: NameTable
+    let idTable: IDTable
     let indexByID: [UInt32: Int]
     let typeIndex: [String: Int32]
     let constructorsByType: [[Int]]
@@ -78,6 +79,7 @@ public final class TLSchema: Sendable {
         self.combinators = all
         self.indexByName = byName
         self.nameTable = NameTable(all.map(\.name))
+        self.idTable = IDTable(all.enumerated().map { ($1.id, $0) })
         self.indexByID = byID
         self.typeIndex = typeIndex
         self.typeNames = typeNames

@@ -63,105 +63,116 @@ struct TLSchemaParser {
         func fail(_ reason: String) -> TLError {
             TLError(.schemaSyntax(line: line, text: text, reason: reason))
         }
-        let utf8 = text.utf8
-        guard utf8.last == UInt8(ascii: ";") else { throw fail("missing ';' at the end") }
-        let body = text[..<utf8.index(before: utf8.endIndex)]
-        guard let equals = body.utf8.firstIndex(of: UInt8(ascii: "=")) else { throw fail("missing '= Type'") }
-        let resultType = trimmed(body[body.utf8.index(after: equals)...])
-        guard !resultType.isEmpty, !resultType.utf8.contains(0x20) else { throw fail("bad result type '\(resultType)'") }
-        let tokens = body[..<equals].utf8.split(separator: 0x20).map { Substring($0) }
+        let b = Array(text.utf8)
+        func string(_ r: Range<Int>) -> String { String(decoding: b[r], as: UTF8.self) }
+        func find(_ byte: UInt8, in r: Range<Int>) -> Int? { r.first { b[$0] == byte } }
+
+        guard b.last == UInt8(ascii: ";") else { throw fail("missing ';' at the end") }
+        let bodyEnd = b.count - 1
+        guard let equals = find(UInt8(ascii: "="), in: 0..<bodyEnd) else { throw fail("missing '= Type'") }
+        var resultRange = (equals + 1)..<bodyEnd
+        while let f = resultRange.first, b[f] == 0x20 { resultRange = (f + 1)..<resultRange.upperBound }
+        while let l = resultRange.last, b[l] == 0x20 { resultRange = resultRange.lowerBound..<l }
+        guard !resultRange.isEmpty, find(0x20, in: resultRange) == nil else { throw fail("bad result type '\(string(resultRange))'") }
+
+        var tokens: [Range<Int>] = []
+        var i = 0
+        while i < equals {
+            if b[i] == 0x20 { i += 1; continue }
+            let start = i
+            while i < equals && b[i] != 0x20 { i += 1 }
+            tokens.append(start..<i)
+        }
         guard let head = tokens.first else { throw fail("missing name") }
 
-        var name = head
+        var nameRange = head
         var explicitID: UInt32?
-        if let hash = head.utf8.firstIndex(of: UInt8(ascii: "#")) {
-            name = head[..<hash]
-            let hex = head[head.utf8.index(after: hash)...]
-            guard !hex.isEmpty, hex.utf8.count <= 8, let id = UInt32(hex, radix: 16) else { throw fail("bad id '#\(hex)'") }
+        if let hash = find(UInt8(ascii: "#"), in: head) {
+            nameRange = head.lowerBound..<hash
+            let hex = (hash + 1)..<head.upperBound
+            guard !hex.isEmpty, hex.count <= 8, let id = UInt32(string(hex), radix: 16) else { throw fail("bad id '#\(string(hex))'") }
             explicitID = id
         }
-        guard isIdentifier(name, allowDots: true) else { throw fail("bad name '\(name)'") }
+        guard isIdentifier(b, nameRange, allowDots: true) else { throw fail("bad name '\(string(nameRange))'") }
 
         var generics: [String] = []
         var params: [TLParam] = []
         for token in tokens.dropFirst() {
-            if token.utf8.first == UInt8(ascii: "{") {
-                guard token.utf8.last == UInt8(ascii: "}"), let colon = token.utf8.firstIndex(of: UInt8(ascii: ":")),
-                      token[token.utf8.index(after: colon)...].dropLast() == "Type" else {
-                    throw fail("bad generic parameter '\(token)'")
+            if b[token.lowerBound] == UInt8(ascii: "{") {
+                guard b[token.upperBound - 1] == UInt8(ascii: "}"), let colon = find(UInt8(ascii: ":"), in: token),
+                      string((colon + 1)..<(token.upperBound - 1)) == "Type" else {
+                    throw fail("bad generic parameter '\(string(token))'")
                 }
-                generics.append(String(token[token.utf8.index(after: token.startIndex)..<colon]))
+                generics.append(string((token.lowerBound + 1)..<colon))
                 continue
             }
-            guard let colon = token.utf8.firstIndex(of: UInt8(ascii: ":")) else { throw fail("parameter '\(token)' has no ':'") }
-            let paramName = token[..<colon]
-            guard isIdentifier(paramName, allowDots: false) else { throw fail("bad parameter name '\(paramName)'") }
-            var typeText = token[token.utf8.index(after: colon)...]
+            guard let colon = find(UInt8(ascii: ":"), in: token) else { throw fail("parameter '\(string(token))' has no ':'") }
+            let paramName = token.lowerBound..<colon
+            guard isIdentifier(b, paramName, allowDots: false) else { throw fail("bad parameter name '\(string(paramName))'") }
+            var typeRange = (colon + 1)..<token.upperBound
             var condition: TLCondition?
-            if let question = typeText.utf8.firstIndex(of: UInt8(ascii: "?")) {
-                let cond = typeText[..<question]
-                guard let dot = cond.utf8.firstIndex(of: UInt8(ascii: ".")), let bit = Int(cond[cond.utf8.index(after: dot)...]),
-                      (0..<32).contains(bit) else {
-                    throw fail("bad condition '\(cond)'")
+            if let question = find(UInt8(ascii: "?"), in: typeRange) {
+                let cond = typeRange.lowerBound..<question
+                guard let dot = find(UInt8(ascii: "."), in: cond), let bit = Int(string((dot + 1)..<question)), (0..<32).contains(bit) else {
+                    throw fail("bad condition '\(string(cond))'")
                 }
-                let flagsField = String(cond[..<dot])
+                let flagsField = string(cond.lowerBound..<dot)
                 guard params.contains(where: { $0.name == flagsField && $0.type == .nat }) else {
                     throw fail("condition uses '\(flagsField)', which is not an earlier '#' parameter")
                 }
                 condition = TLCondition(flagsField: flagsField, bit: bit)
-                typeText = typeText[typeText.utf8.index(after: question)...]
+                typeRange = (question + 1)..<typeRange.upperBound
             }
-            guard let type = parseType(typeText, generics: generics) else { throw fail("bad type '\(typeText)'") }
+            guard let type = parseType(b, typeRange, generics: generics) else { throw fail("bad type '\(string(typeRange))'") }
             if type == .trueFlag && condition == nil { throw fail("'true' is only allowed behind a flag") }
-            params.append(TLParam(name: String(paramName), type: type, condition: condition))
+            params.append(TLParam(name: string(paramName), type: type, condition: condition))
         }
-        if parseType(resultType, generics: generics) == nil { throw fail("bad result type '\(resultType)'") }
+        if parseType(b, resultRange, generics: generics) == nil { throw fail("bad result type '\(string(resultRange))'") }
 
-        let id = explicitID ?? inferredID(name: name, tokens: tokens.dropFirst(), result: resultType)
-        return TLCombinator(name: String(name), id: id, params: params, resultType: String(resultType),
+        let name = string(nameRange)
+        let id = explicitID ?? inferredID(name: Substring(name), tokens: tokens.dropFirst().map { Substring(string($0)) }[...],
+                                          result: Substring(string(resultRange)))
+        return TLCombinator(name: name, id: id, params: params, resultType: string(resultRange),
                             isMethod: isMethod, genericParams: generics, line: line)
     }
 
     /// Parses a type expression: `int`, `Vector<long>`, `vector<%Message>`, `!X`, `auth.SentCode`.
     static func parseType(_ text: Substring, generics: [String]) -> TLType? {
-        switch text {
-        case "int": return .int
-        case "long": return .long
-        case "double": return .double
-        case "int128": return .int128
-        case "int256": return .int256
-        case "string": return .string
-        case "bytes": return .bytes
-        case "Bool": return .bool
-        case "true": return .trueFlag
-        case "#": return .nat
-        case "Object": return .any
-        default: break
+        let b = Array(text.utf8)
+        return parseType(b, 0..<b.count, generics: generics)
+    }
+
+    private static let keywords: [([UInt8], TLType)] = ([
+        ("int", .int), ("long", .long), ("double", .double), ("int128", .int128), ("int256", .int256),
+        ("string", .string), ("bytes", .bytes), ("Bool", .bool), ("true", .trueFlag), ("#", .nat), ("Object", .any),
+    ] as [(String, TLType)]).map { (Array($0.0.utf8), $0.1) }
+
+    static func parseType(_ b: [UInt8], _ r: Range<Int>, generics: [String]) -> TLType? {
+        guard let first = r.first.map({ b[$0] }) else { return nil }
+        for (word, type) in keywords where word.count == r.count && word[0] == first && b[r].elementsEqual(word) {
+            return type
         }
-        let utf8 = text.utf8
-        if utf8.first == UInt8(ascii: "!") {
+        let text = String(decoding: b[r], as: UTF8.self)
+        if first == UInt8(ascii: "!") {
             let name = String(text.dropFirst())
             return generics.contains(name) ? .generic(name) : nil
         }
-        if !generics.isEmpty && generics.contains(String(text)) { return .generic(String(text)) }
-        let first = utf8.first
-        if first == UInt8(ascii: "V") || first == UInt8(ascii: "v"), utf8.dropFirst().starts(with: "ector<".utf8) {
-            let boxed = first == UInt8(ascii: "V")
-            guard utf8.last == UInt8(ascii: ">") else { return nil }
-            let inner = text[utf8.index(utf8.startIndex, offsetBy: 7)..<utf8.index(before: utf8.endIndex)]
-            guard let element = parseType(inner, generics: generics) else { return nil }
-            return .vector(element, boxed: boxed)
+        if !generics.isEmpty && generics.contains(text) { return .generic(text) }
+        if (first == UInt8(ascii: "V") || first == UInt8(ascii: "v")) && r.count > 7 && b[(r.lowerBound + 1)..<(r.lowerBound + 7)].elementsEqual("ector<".utf8) {
+            guard b[r.upperBound - 1] == UInt8(ascii: ">") else { return nil }
+            guard let element = parseType(b, (r.lowerBound + 7)..<(r.upperBound - 1), generics: generics) else { return nil }
+            return .vector(element, boxed: first == UInt8(ascii: "V"))
         }
-        if utf8.first == UInt8(ascii: "%") {
-            let name = text.dropFirst()
-            return isIdentifier(name, allowDots: true) ? .bare(String(name)) : nil
+        if first == UInt8(ascii: "%") {
+            return isIdentifier(b, (r.lowerBound + 1)..<r.upperBound, allowDots: true) ? .bare(String(text.dropFirst())) : nil
         }
-        guard isIdentifier(text, allowDots: true) else { return nil }
+        guard isIdentifier(b, r, allowDots: true) else { return nil }
         // The last dotted part decides: `auth.sentCode` is bare, `auth.SentCode` boxed.
-        let lastPart = utf8.lastIndex(of: UInt8(ascii: ".")).map { utf8.index(after: $0) } ?? utf8.startIndex
-        let initial = utf8[lastPart]
-        if initial >= UInt8(ascii: "a") && initial <= UInt8(ascii: "z") { return .bare(String(text)) }
-        return .boxed(String(text))
+        let lastPart = (r.lastIndex { b[$0] == UInt8(ascii: ".") }).map { $0 + 1 } ?? r.lowerBound
+        guard lastPart < r.upperBound else { return nil }
+        let initial = b[lastPart]
+        if initial >= UInt8(ascii: "a") && initial <= UInt8(ascii: "z") { return .bare(text) }
+        return .boxed(text)
     }
 
     /// The id Telegram derives when a line has none: CRC32 of the normalised line
@@ -188,10 +199,17 @@ struct TLSchemaParser {
 
     /// ASCII letters, digits and `_` (and `.` for namespaced names), not starting with a digit.
     static func isIdentifier(_ text: Substring, allowDots: Bool) -> Bool {
-        guard let first = text.utf8.first, isLetter(first) || first == UInt8(ascii: "_") else { return false }
-        return text.utf8.allSatisfy { b in
-            isLetter(b) || (b >= 0x30 && b <= 0x39) || b == UInt8(ascii: "_") || (allowDots && b == UInt8(ascii: "."))
+        let b = Array(text.utf8)
+        return isIdentifier(b, 0..<b.count, allowDots: allowDots)
+    }
+
+    static func isIdentifier(_ b: [UInt8], _ r: Range<Int>, allowDots: Bool) -> Bool {
+        guard let f = r.first, isLetter(b[f]) || b[f] == UInt8(ascii: "_") else { return false }
+        for i in r {
+            let c = b[i]
+            guard isLetter(c) || (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "_") || (allowDots && c == UInt8(ascii: ".")) else { return false }
         }
+        return true
     }
 
     private static func isLetter(_ b: UInt8) -> Bool {

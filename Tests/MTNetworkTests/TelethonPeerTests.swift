@@ -33,7 +33,8 @@ async def main():
 asyncio.run(main())
 """#
 
-    private func runPeer(port: Int, secret: String, classes: [String]) throws -> String {
+    /// Runs the peer without blocking a concurrency thread (the listener needs them); killed after 60 s.
+    private func runPeer(port: Int, secret: String, classes: [String]) async throws -> String {
         let python = repositoryRoot.appendingPathComponent(".venv/bin/python").path
         let chosen = ProcessInfo.processInfo.environment["PY"].map { URL(fileURLWithPath: $0, relativeTo: repositoryRoot).path } ?? python
         guard FileManager.default.isExecutableFile(atPath: chosen) else { throw XCTSkip("Telethon peer tests need \(chosen) (see README)") }
@@ -43,11 +44,16 @@ asyncio.run(main())
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
+        let exited = AsyncStream<Void> { continuation in
+            process.terminationHandler = { _ in continuation.finish() }
+        }
         try process.run()
-        let deadline = Date().addingTimeInterval(60)
-        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(60))
+            kill(process.processIdentifier, SIGKILL)
+        }
+        for await _ in exited {}
+        watchdog.cancel()
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         XCTAssertEqual(process.terminationStatus, 0, text)
         return text
@@ -58,7 +64,7 @@ asyncio.run(main())
         let listener = try await startEchoServer(seen: seen)
         let classes = ["ConnectionTcpFull", "ConnectionTcpAbridged", "ConnectionTcpIntermediate", "ConnectionTcpObfuscated"]
         let port = listener.port
-        let text = try await Task.detached { try self.runPeer(port: port, secret: "-", classes: classes) }.value
+        let text = try await runPeer(port: port, secret: "-", classes: classes)
         for name in classes { XCTAssertTrue(text.contains("ok \(name)"), text) }
         XCTAssertEqual(seen.transports, [.full, .abridged, .intermediate, .abridged])
         await listener.close()
@@ -68,18 +74,14 @@ asyncio.run(main())
         let key = "00112233445566778899aabbccddeeff"
         let plain = try await startEchoServer(secret: try MTProxySecret(parsing: key))
         let plainPort = plain.port
-        let text = try await Task.detached {
-            try self.runPeer(port: plainPort, secret: key, classes: ["ConnectionTcpMTProxyAbridged", "ConnectionTcpMTProxyIntermediate"])
-        }.value
+        let text = try await runPeer(port: plainPort, secret: key, classes: ["ConnectionTcpMTProxyAbridged", "ConnectionTcpMTProxyIntermediate"])
         XCTAssertTrue(text.contains("ok ConnectionTcpMTProxyAbridged") && text.contains("ok ConnectionTcpMTProxyIntermediate"), text)
         await plain.close()
 
         let seen = Seen()
         let dd = try await startEchoServer(secret: try MTProxySecret(parsing: "dd" + key), seen: seen)
         let ddPort = dd.port
-        let ddText = try await Task.detached {
-            try self.runPeer(port: ddPort, secret: "dd" + key, classes: ["ConnectionTcpMTProxyRandomizedIntermediate"])
-        }.value
+        let ddText = try await runPeer(port: ddPort, secret: "dd" + key, classes: ["ConnectionTcpMTProxyRandomizedIntermediate"])
         XCTAssertTrue(ddText.contains("ok ConnectionTcpMTProxyRandomizedIntermediate"), ddText)
         XCTAssertEqual(seen.transports, [.paddedIntermediate])
         XCTAssertEqual(seen.headerDCIDs, [2])

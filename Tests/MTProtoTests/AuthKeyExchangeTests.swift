@@ -116,6 +116,17 @@ final class AuthKeyExchangeTests: XCTestCase {
         }
     }
 
+    func testUnfactorablePQIsRefused() {
+        for pq: [UInt8] in [[0x7f, 0xff, 0xff, 0xff], [1, 2, 3, 4, 5, 6, 7, 8, 9], [2]] {  // a prime, 9 bytes, too small
+            var client = ClientAuthKeyExchange(dcID: 2, serverKeys: [TestKeys.server.publicKey])
+            var server = ServerAuthKeyExchange(privateKey: TestKeys.server)
+            server.tamperResPQ = { $0.pq = pq }
+            XCTAssertThrowsError(try runExchange(client: &client, server: &server)) { error in
+                guard case .badPQ = error as? AuthKeyExchangeError else { return XCTFail("\(error)") }
+            }
+        }
+    }
+
     func testUnknownFingerprint() {
         var client = ClientAuthKeyExchange(dcID: 2, serverKeys: [TestKeys.other.publicKey])
         var server = ServerAuthKeyExchange(privateKey: TestKeys.server)

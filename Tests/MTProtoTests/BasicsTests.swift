@@ -150,4 +150,25 @@ final class InitConnectionTests: XCTestCase {
         XCTAssertEqual(proxied.query, query)
         XCTAssertEqual(InitConnection.unwrap(query).query, query)
     }
+
+    func testUnwrapSkipsParamsJSON() {
+        // initConnection with flags.1 params = jsonObject([{"tz_offset": 3600.0}, {"x": [null, true]}]).
+        var w = WireWriter()
+        w.uint32(Wire.initConnection); w.int32(2); w.int32(7)
+        for text in ["dev", "sys", "app", "en", "", "en"] { w.tlString(text) }
+        w.uint32(0x99c1d49d); w.uint32(Wire.vector); w.int32(2)
+        w.uint32(0xc0de1bd9); w.tlString("tz_offset"); w.uint32(0x2be0dfa4); w.int64(Int64(bitPattern: 3600.0.bitPattern))
+        w.uint32(0xc0de1bd9); w.tlString("x")
+        w.uint32(0xf7444763); w.uint32(Wire.vector); w.int32(2); w.uint32(0x3f6d7b68); w.uint32(0xc7345e6a); w.uint32(Wire.boolTrue)
+        w.raw(getConfig)
+        let unwrapped = InitConnection.unwrap(w.bytes)
+        XCTAssertEqual(unwrapped.params?.apiID, 7)
+        XCTAssertEqual(unwrapped.query, getConfig)
+        // A hostile, deeply nested params value is refused, not recursed into.
+        var deep = WireWriter()
+        deep.uint32(Wire.initConnection); deep.int32(2); deep.int32(7)
+        for text in ["dev", "sys", "app", "en", "", "en"] { deep.tlString(text) }
+        for _ in 0..<1000 { deep.uint32(0xf7444763); deep.uint32(Wire.vector); deep.int32(1) }
+        XCTAssertNil(InitConnection.unwrap(deep.bytes).params)
+    }
 }

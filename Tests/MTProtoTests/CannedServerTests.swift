@@ -163,6 +163,20 @@ final class CannedServerTests: XCTestCase {
         XCTAssertEqual(c.receive(CannedServer.rpcResult(resent.msgID, [1, 1, 1, 1])), [.result(id, body: [1, 1, 1, 1])])
     }
 
+    func testBadServerSaltIsHeardFromAClockAnHourOff() {
+        var c = CannedClient(salt: 0)
+        c.session = ClientSession(authKey: c.key, serverSalt: 0, timeOffset: 3600, sessionID: 0xc0ffee)
+        let (_, m1) = c.send(getConfig)
+        // A container, as a server sends it: the salt complaint plus an unrelated update, an hour "behind".
+        let container = MessageContainer.pack([
+            InnerMessage(msgID: c.server.msgID(), seqNo: 0, body: CannedServer.badSalt(m1, salt: 99)),
+            InnerMessage(msgID: c.server.msgID(), seqNo: 1, body: [0xb5, 0x30, 0x4b, 0xe3]),
+        ])
+        XCTAssertEqual(c.receive(container, seqNo: 2), [.saltChanged(99)])  // the update is not trusted
+        XCTAssertEqual(c.session.rejectedPackets, 1)
+        XCTAssertEqual(c.sent()?.outer.salt, 99)
+    }
+
     func testOutOfWindowNotificationAboutUnknownMessageIsDropped() {
         var c = CannedClient()
         c.session = ClientSession(authKey: c.key, serverSalt: 42, timeOffset: -3600, sessionID: 0xc0ffee)
@@ -205,6 +219,20 @@ final class CannedServerTests: XCTestCase {
         var rr = WireReader(reply.body, offset: 4)
         XCTAssertEqual(try rr.int64(), reqMsgID)
         XCTAssertEqual(try rr.tlBytes(), [4, 2])
+    }
+
+    func testMsgNewDetailedInfoAcksAnswerAlreadyReceived() throws {
+        var c = CannedClient()
+        let update: [UInt8] = [0xb5, 0x30, 0x4b, 0xe3]
+        let answer = c.server.msgID()
+        _ = c.session.handle(c.server.packet(update, msgID: answer, seqNo: 1), now: testNow)
+        _ = c.sent(now: testNow.addingTimeInterval(1))  // the update's own ack goes out
+        var info = WireWriter(); info.uint32(Wire.msgNewDetailedInfo); info.int64(answer); info.int32(4); info.int32(0)
+        XCTAssertEqual(c.receive(info.bytes, seqNo: 0), [])
+        let ack = try XCTUnwrap(c.sent(now: testNow.addingTimeInterval(2))).messages[0]
+        var r = WireReader(ack.body, offset: 4)
+        XCTAssertEqual(Wire.constructor(of: ack.body), Wire.msgsAck)
+        XCTAssertEqual(try r.longVector(), [answer])
     }
 
     func testResendLimit() {

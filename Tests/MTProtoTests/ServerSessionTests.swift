@@ -94,6 +94,26 @@ final class ServerSessionTests: XCTestCase {
         XCTAssertEqual(try ack.longVector(), [now + 4, now + 12])
     }
 
+    func testHostileClientContainersAndGzip() {
+        let key = randomAuthKey()
+        var server = ServerSession(authKey: key, serverSalt: 1)
+        let container = MessageContainer.pack([
+            InnerMessage(msgID: now + 5, seqNo: 1, body: getConfig),   // bad low bits: skipped and counted
+            InnerMessage(msgID: now + 8, seqNo: 3, body: getConfig),
+            InnerMessage(msgID: now + 8, seqNo: 5, body: getConfig),   // duplicate inside the container
+        ])
+        XCTAssertEqual(server.handle(clientPacket(key, body: container, msgID: now + 12, seqNo: 6), now: testNow),
+                       [.newSession(sessionID: 9), .request(msgID: now + 8, body: getConfig)])
+        XCTAssertEqual(server.rejectedPackets, 2)
+        var bomb = WireWriter(); bomb.uint32(Wire.gzipPacked); bomb.tlBytes(Gzip.compress([UInt8](repeating: 0, count: 20 << 20)))
+        XCTAssertEqual(server.handle(clientPacket(key, body: bomb.bytes, msgID: now + 16), now: testNow),
+                       [.rejected(.gzip(.tooLarge(limit: Gzip.defaultMaxInflatedSize)))])
+        var huge = WireWriter(); huge.uint32(Wire.msgContainer); huge.int32(1 << 30)
+        guard case .rejected(.malformed) = server.handle(clientPacket(key, body: huge.bytes, msgID: now + 20), now: testNow).first else {
+            return XCTFail("a container claiming 2^30 messages must be refused")
+        }
+    }
+
     func testMessageIDWindowRefusesForgottenIDs() {
         var window = MessageIDWindow(capacity: 4)
         for id: Int64 in [10, 20, 30, 40] { XCTAssertTrue(window.insert(id)) }

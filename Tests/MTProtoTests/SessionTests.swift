@@ -164,6 +164,22 @@ final class SessionTests: XCTestCase {
         XCTAssertEqual(Wire.constructor(of: try XCTUnwrap(got[destroy])), Wire.destroySessionOK)
     }
 
+    func testFutureSaltIsAdoptedWhenItsTimeComes() throws {
+        var pair = SessionPair(salt: 1)
+        _ = pair.client.enqueue(ServiceMessages.getFutureSalts(count: 3))
+        _ = pair.run()
+        let salts = pair.client.futureSalts
+        XCTAssertEqual(salts.count, 3)
+        XCTAssertEqual(pair.client.serverSalt, 1)
+        // An hour later the second salt is the valid one; the next packet carries it.
+        pair.now = pair.now.addingTimeInterval(3600)
+        pair.client.enqueue(getConfig)
+        let packet = try XCTUnwrap(pair.client.nextPacket(now: pair.now))
+        let sent = try EncryptedMessage.unpack(packet, authKey: pair.client.authKey, x: 0)
+        XCTAssertEqual(sent.salt, salts[1].salt)
+        XCTAssertEqual(pair.client.futureSalts.count, 2)
+    }
+
     func testAcksAreBatchedAndSentAfterDelay() {
         var pair = SessionPair()
         _ = pair.client.enqueue(getConfig)

@@ -24,6 +24,14 @@ final class TransportMTProxySecretTests: XCTestCase {
         XCTAssertEqual(try MTProxySecret(parsing: base64), try MTProxySecret(parsing: url))
     }
 
+    func testBase64URLMadeOfHexDigits() throws {
+        // 16 bytes whose base64url (22 characters) happens to be hex digits only.
+        let text = "0123456789abcdef01234A"
+        let secret = try MTProxySecret(parsing: text)
+        XCTAssertEqual(secret.kind, .plain)
+        XCTAssertEqual(Data(secret.key).base64EncodedString().replacingOccurrences(of: "=", with: ""), text)
+    }
+
     func testInvalidSecrets() {
         for text in ["", "0011", keyHex + "00", "ee" + keyHex, "dd" + keyHex + "00", "zz" + keyHex, "ee" + keyHex + Array("bad domain!".utf8).transportHex] {
             XCTAssertThrowsError(try MTProxySecret(parsing: text), text) {

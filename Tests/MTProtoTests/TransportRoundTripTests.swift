@@ -166,3 +166,39 @@ private extension TransportCodec {
         return copy.handshake()
     }
 }
+
+final class TransportReplayGuardTests: XCTestCase {
+    private let key = [UInt8](transportHex: "00112233445566778899aabbccddeeff")
+
+    func testReplayedObfuscatedHeaderIsRefused() throws {
+        let secret = try MTProxySecret(parsing: "dd" + key.transportHex)
+        let replayGuard = MTProxyReplayGuard()
+        var client = TransportCodec(protocol: .paddedIntermediate, role: .client, obfuscation: Obfuscation(mtproxy: secret, dcID: 2))
+        let opening = client.handshake()
+        var first = ServerTransportDetector(mtproxySecret: secret, replayGuard: replayGuard)
+        XCTAssertNotNil(try first.feed(opening))
+        var replay = ServerTransportDetector(mtproxySecret: secret, replayGuard: replayGuard)
+        XCTAssertThrowsError(try replay.feed(opening)) { XCTAssertEqual($0 as? TransportError, .replayedHandshake) }
+    }
+
+    func testReplayedClientHelloIsRefused() throws {
+        let secret = try MTProxySecret(key: key, kind: .fakeTLS(domain: "example.com"))
+        let replayGuard = MTProxyReplayGuard()
+        let hello = FakeTLSClientHandshake(secret: secret, now: Date()).clientHello
+        var first = ServerTransportDetector(mtproxySecret: secret, replayGuard: replayGuard)
+        XCTAssertNil(try first.feed(hello))
+        XCTAssertFalse(first.takeReply().isEmpty)
+        var replay = ServerTransportDetector(mtproxySecret: secret, replayGuard: replayGuard)
+        XCTAssertThrowsError(try replay.feed(hello)) { XCTAssertEqual($0 as? TransportError, .replayedHandshake) }
+    }
+
+    func testGuardForgetsOldestBeyondCapacity() {
+        let replayGuard = MTProxyReplayGuard(capacity: 2)
+        XCTAssertTrue(replayGuard.firstSight([1]))
+        XCTAssertTrue(replayGuard.firstSight([2]))
+        XCTAssertFalse(replayGuard.firstSight([1]))
+        XCTAssertTrue(replayGuard.firstSight([3]))   // forgets [1]
+        XCTAssertTrue(replayGuard.firstSight([1]))
+        XCTAssertFalse(replayGuard.firstSight([3]))
+    }
+}

@@ -123,3 +123,27 @@ extension CodecTests {
         }
     }
 }
+
+extension CodecTests {
+    /// Decoded objects store their fields in schema order; every accessor still sees them by name.
+    func testDecodedObjectsBehaveLikeBuiltOnes() throws {
+        let built = TLObject("codeSettings", ["current_number": .bool(true), "token": .string("t"), "app_sandbox": .bool(false)])
+        var decoded = try schema.decode(try schema.encode(built))
+        XCTAssertEqual(decoded, built)
+        XCTAssertEqual(decoded.name, "codeSettings")
+        XCTAssertEqual(decoded.fieldCount, 3)
+        XCTAssertEqual(decoded["token"], .string("t"))
+        XCTAssertNil(decoded["logout_tokens"])
+        XCTAssertNil(decoded["no_such_field"])
+        XCTAssertEqual(decoded.fields, built.fields)
+        var names: [String] = []
+        decoded.forEachField { name, _ in names.append(name) }
+        XCTAssertEqual(names, ["current_number", "token", "app_sandbox"])
+        decoded["token"] = .string("u")
+        XCTAssertEqual(decoded["token"], .string("u"))
+        XCTAssertNotEqual(decoded, built)
+        XCTAssertEqual(try schema.decode(try schema.encode(decoded))["token"], .string("u"))
+        decoded.name = "inputPeerSelf"
+        XCTAssertThrowsError(try schema.encode(decoded))  // fields no longer fit the constructor
+    }
+}

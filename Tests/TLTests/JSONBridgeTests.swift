@@ -116,3 +116,33 @@ final class JSONBridgeTests: XCTestCase {
         XCTAssertNil(Hex.decode("zz"))
     }
 }
+
+extension JSONBridgeTests {
+    /// Malformed JSON text and well-formed JSON of the wrong shape are errors, never crashes.
+    func testRandomJSONNeverCrashes() throws {
+        var rng = SplitMix(seed: 99)
+        let alphabet = Array(#"{}[]":,0123456789-+.eEtrufalsn\ "_abcx"#.utf8)
+        for _ in 0..<3000 {
+            let text = (0..<Int(rng.next() % 40)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }
+            if let json = try? JSONValue(parsing: text) {
+                _ = try? schema.value(fromJSON: json, type: "Object")
+                _ = try? schema.value(fromJSON: json, type: "Vector<InputPeer>")
+            }
+        }
+        // Complete objects with one field of an impossible shape: refused, with that field's path.
+        var generator = ValueGenerator(schema: schema)
+        var checked = 0
+        for (n, c) in schema.combinators.enumerated() where n % 10 == 0 && !TLSchema.builtinNames.contains(c.name) {
+            guard case let .object(valid) = schema.json(from: .object(generator.object(c, depth: 0))) else { return XCTFail() }
+            for p in c.params where !p.isFlags {
+                var broken = valid
+                checked += 1
+                if case .vector = p.type { broken[p.name] = .string("not a list") } else { broken[p.name] = .array([.null]) }
+                XCTAssertThrowsError(try schema.object(fromJSON: .object(broken)), "\(c.name).\(p.name)") { error in
+                    XCTAssertEqual((error as? TLError)?.path, p.name, "\(c.name).\(p.name)")
+                }
+            }
+        }
+        XCTAssertGreaterThan(checked, 500)
+    }
+}

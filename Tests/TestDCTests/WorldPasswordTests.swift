@@ -116,3 +116,22 @@ final class WorldPasswordTests: XCTestCase {
         throw NSError(domain: "no \(method) code", code: 1)
     }
 }
+
+/// Secrets held by the world never print.
+final class RedactionTests: XCTestCase {
+    func testCodesVerifiersTokensAndHashesDoNotPrint() throws {
+        let code = LoginCode(phone: "9996610001", phoneCodeHash: "h", code: "13579", issuedAt: 0, expiresAt: 1, attempts: 0, verified: false)
+        let pw = PasswordState(salt1: [1], salt2: [2], verifier: [0xAB, 0xCD, 0xEF], hint: "", email: nil)
+        let pending = PendingPasswordEmail(password: pw, email: "a@b.c", code: "246802", sentAt: 0)
+        let bot = TestDCConfig.Bot(token: "555:SECRETTOKEN", firstName: "B", username: "b_bot", dc: 1)
+        let app = TestDCConfig.App(apiID: 1, apiHash: "HASHSECRET")
+        var printed = ""
+        for value in [code, pw, pending, bot, app] as [Any] {
+            printed += "\(value) \(String(reflecting: value)) "
+            dump(value, to: &printed)
+        }
+        for secret in ["13579", "246802", "SECRETTOKEN", "HASHSECRET", "171", "205", "239"] {
+            XCTAssertFalse(printed.contains(secret), "\(secret) printed: \(printed)")
+        }
+    }
+}

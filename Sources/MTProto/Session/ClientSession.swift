@@ -98,6 +98,7 @@ public struct ClientSession {
             && (pendingAcks.count >= ackBatchSize || !queue.isEmpty || !serviceQueue.isEmpty
                 || (oldestPendingAck.map { now.timeIntervalSince($0) >= ackDelay } ?? false))
         guard acksDue || !queue.isEmpty || !serviceQueue.isEmpty else { return nil }
+        adoptFutureSalt(now: now)
 
         var messages: [InnerMessage] = []
         var size = 0
@@ -153,9 +154,9 @@ public struct ClientSession {
             var inner = try MessageContainer.unpack(outer)
             let skew = Int(message.msgID >> 32) - clock.serverTime(now: now)
             if skew < -300 || skew > 30 {
-                // Only the server's complaint about our clock is heard from a clock this far off.
+                // Only the server's complaints about our pending messages are heard from this far off.
                 let all = inner.count
-                inner = inner.filter { isClockComplaint($0.body) }
+                inner = inner.filter { isComplaintAboutPendingMessage($0.body) }
                 if inner.isEmpty { throw SessionError.messageIDOutOfWindow(msgID: message.msgID, skew: skew) }
                 rejectedPackets += all - inner.count
             }
@@ -184,13 +185,16 @@ public struct ClientSession {
         guard msgID & 1 == 1 else { throw SessionError.evenMessageID(msgID) }
     }
 
-    /// A `bad_msg_notification` 16/17 about a message we sent is trusted even when its id is
-    /// outside the time window: it is how the server tells us our clock is wrong.
-    private func isClockComplaint(_ body: [UInt8]) -> Bool {
-        guard Wire.constructor(of: body) == Wire.badMsgNotification else { return false }
+    /// The server's complaint about a message we sent and have not had answered — a
+    /// `bad_server_salt`, or a `bad_msg_notification` about our clock (16/17) — is heard
+    /// even when its id is outside the time window: a clock that far off is exactly what
+    /// it reports, and the salt must be taken before the clock can be fixed.
+    private func isComplaintAboutPendingMessage(_ body: [UInt8]) -> Bool {
+        let constructor = Wire.constructor(of: body)
+        guard constructor == Wire.badMsgNotification || constructor == Wire.badServerSalt else { return false }
         var r = WireReader(body, offset: 4)
-        guard let badID = try? r.int64(), (try? r.int32()) != nil, let code = try? r.int32(),
-              code == 16 || code == 17 else { return false }
+        guard let badID = try? r.int64(), (try? r.int32()) != nil, let code = try? r.int32() else { return false }
+        guard constructor == Wire.badServerSalt || code == 16 || code == 17 else { return false }
         return requestByMsgID[badID] != nil || containers[badID] != nil
     }
 
@@ -319,6 +323,17 @@ public struct ClientSession {
         guard let request = requests.removeValue(forKey: id) else { return }
         for msgID in request.msgIDs { requestByMsgID[msgID] = nil }
         queue.removeAll { $0 == id }
+    }
+
+    /// Moves to a salt from `future_salts` once the server's clock reaches it, so requests
+    /// do not bounce off `bad_server_salt` when the current one expires.
+    private mutating func adoptFutureSalt(now: Date) {
+        guard !futureSalts.isEmpty else { return }
+        let time = clock.serverTime(now: now)
+        futureSalts.removeAll { $0.validUntil <= time }
+        if let salt = futureSalts.last(where: { $0.validSince <= time }), salt.salt != serverSalt {
+            serverSalt = salt.salt
+        }
     }
 
     /// Remembers the most recent containers only: the server names a container in

@@ -29,6 +29,9 @@ public struct ServerSession {
     public var clock: MessageIDClock
     /// Packets and messages dropped by the checks.
     public private(set) var rejectedPackets = 0
+    /// Answers `get_future_salts(num)` at server time `now`; when nil, the current salt for
+    /// the next hour followed by random ones. Set it to match a real salt schedule.
+    public var futureSalts: (@Sendable (_ now: Int, _ count: Int, _ current: Int64) -> [FutureSalt])?
 
     private var outgoing: [(body: [UInt8], contentRelated: Bool, isResponse: Bool)] = []
     private var pendingAcks: [Int64] = []
@@ -169,12 +172,13 @@ public struct ServerSession {
         case Wire.getFutureSalts:
             let count = max(1, min(64, Int(try r.int32())))
             let time = clock.serverTime(now: now)
+            let salts = (futureSalts?(time, count, serverSalt) ?? defaultFutureSalts(time, count)).prefix(64)
             var w = WireWriter()
             w.uint32(Wire.futureSalts); w.int64(m.msgID); w.int32(Int32(truncatingIfNeeded: time))
-            w.int32(Int32(count))  // future_salts holds a bare vector: no vector id
-            for i in 0..<count {
-                w.int32(Int32(truncatingIfNeeded: time + i * 3600)); w.int32(Int32(truncatingIfNeeded: time + (i + 1) * 3600))
-                w.int64(i == 0 ? serverSalt : SecureRandom.int64())
+            w.int32(Int32(salts.count))  // future_salts holds a bare vector: no vector id
+            for salt in salts {
+                w.int32(Int32(truncatingIfNeeded: salt.validSince)); w.int32(Int32(truncatingIfNeeded: salt.validUntil))
+                w.int64(salt.salt)
             }
             outgoing.append((w.bytes, true, true))
         case Wire.destroySession:
@@ -192,6 +196,12 @@ public struct ServerSession {
             reply(to: m.msgID, result: w.bytes)
         default:
             events.append(.request(msgID: m.msgID, body: m.body))
+        }
+    }
+
+    private func defaultFutureSalts(_ now: Int, _ count: Int) -> [FutureSalt] {
+        (0..<count).map { i in
+            FutureSalt(validSince: now + i * 3600, validUntil: now + (i + 1) * 3600, salt: i == 0 ? serverSalt : SecureRandom.int64())
         }
     }
 

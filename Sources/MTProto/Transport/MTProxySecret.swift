@@ -26,10 +26,21 @@ public struct MTProxySecret: Sendable, Equatable, CustomStringConvertible, Custo
     public init(parsing text: String) throws {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw TransportError.invalidMTProxySecret("it is empty") }
-        guard let bytes = Self.hexBytes(trimmed) ?? Self.base64URLBytes(trimmed) else {
+        // Some base64url secrets are made of hex digits only: when hex gives no valid secret, try base64url.
+        let candidates = [Self.hexBytes(trimmed), Self.base64URLBytes(trimmed)].compactMap { $0 }
+        guard !candidates.isEmpty else {
             throw TransportError.invalidMTProxySecret("it is neither hex nor base64url (\(trimmed.count) characters)")
         }
-        try self.init(bytes: bytes)
+        var firstError: Error?
+        for bytes in candidates {
+            do {
+                try self.init(bytes: bytes)
+                return
+            } catch {
+                firstError = firstError ?? error
+            }
+        }
+        throw firstError!
     }
 
     /// The binary form: 16 bytes, 0xdd + 16, or 0xee + 16 + domain.

@@ -11,6 +11,7 @@ public struct ServerTransportDetector {
     public var maxClientHelloSkew: Int = 300
     public var maxFrameSize: Int
 
+    private let replayGuard: MTProxyReplayGuard?
     private let now: () -> Date
     private let random: RandomSource
     private var buffer = ByteQueue()
@@ -20,10 +21,12 @@ public struct ServerTransportDetector {
 
     /// - Parameters:
     ///   - mtproxySecret: serve as an MTProxy with this secret (then only its kind is accepted).
+    ///   - replayGuard: shared by a server's connections, refuses MTProxy openings seen before.
     ///   - now: the clock fake-TLS timestamps are checked against.
-    public init(mtproxySecret: MTProxySecret? = nil, maxFrameSize: Int = 16 << 20,
+    public init(mtproxySecret: MTProxySecret? = nil, maxFrameSize: Int = 16 << 20, replayGuard: MTProxyReplayGuard? = nil,
                 now: @escaping () -> Date = Date.init, random: RandomSource = .secure) {
         self.mtproxySecret = mtproxySecret
+        self.replayGuard = replayGuard
         self.maxFrameSize = maxFrameSize
         self.now = now
         self.random = random
@@ -78,6 +81,7 @@ public struct ServerTransportDetector {
             throw TransportError.unknownProtocol(firstBytes: Array(header[0..<8]))
         }
         let (transport, dcID, encryptor, decryptor) = try Obfuscation.readClientHeader(header, secret: secret?.key)
+        if secret != nil, let replayGuard, !replayGuard.firstSight(Array(header[8..<56])) { throw TransportError.replayedHandshake }
         if secret?.kind == .paddedIntermediate, transport != .paddedIntermediate {
             throw TransportError.protocolNotAllowed(transport, reason: "a dd MTProxy secret allows only padded intermediate")
         }
@@ -102,6 +106,7 @@ public struct ServerTransportDetector {
             let hello = buffer.read(5 + length)
             let sessionID = try checkClientHello(hello, secret: secret)
             let digest = Array(hello[FakeTLS.randomOffset..<(FakeTLS.randomOffset + 32)])
+            if let replayGuard, !replayGuard.firstSight(digest) { throw TransportError.replayedHandshake }
             reply = FakeTLS.serverHello(key: secret.key, clientDigest: digest, sessionID: sessionID, random: random)
             tlsReader = TLSRecordReader()
             tlsPayload = try tlsReader!.feed(buffer.readAll())

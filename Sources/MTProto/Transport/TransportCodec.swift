@@ -2,7 +2,8 @@ import MTCrypto
 
 /// One end of an MTProto transport, sans-IO: packets in, bytes to write out; bytes read in,
 /// packets out. Layers, outermost first: fake-TLS records, obfuscated2 AES-256-CTR, framing.
-/// The same type serves client and server; the server's is made by `ServerTransportDetector`.
+/// The same type serves client and server; a server's codec for an obfuscated or MTProxy
+/// connection must come from `ServerTransportDetector`, which reads the keys from the client's header.
 public struct TransportCodec {
     public let transportProtocol: TransportProtocol
     public let role: TransportRole

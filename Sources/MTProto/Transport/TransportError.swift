@@ -37,6 +37,9 @@ public enum TransportError: Error, Equatable, Sendable, CustomStringConvertible 
     case badServerHelloDigest
     /// The proxy's answer to the ClientHello was not ServerHello, ChangeCipherSpec, application data.
     case malformedServerHello(String)
+    /// An MTProxy opening (ClientHello or obfuscated2 header) identical to one seen before:
+    /// a replayed handshake, as active probes send.
+    case replayedHandshake
     /// An MTProxy secret that could not be parsed (why; the secret itself is never shown).
     case invalidMTProxySecret(String)
     /// A `tg://proxy` or `https://t.me/proxy` link that could not be parsed (why).
@@ -78,6 +81,8 @@ public enum TransportError: Error, Equatable, Sendable, CustomStringConvertible 
             return "the proxy's TLS ServerHello is not signed with the MTProxy secret: wrong secret, or not an MTProxy"
         case let .malformedServerHello(why):
             return "malformed fake-TLS ServerHello from the proxy: \(why)"
+        case .replayedHandshake:
+            return "MTProxy handshake replayed (seen before); refused"
         case let .invalidMTProxySecret(why):
             return "invalid MTProxy secret: \(why)"
         case let .invalidProxyLink(why):
