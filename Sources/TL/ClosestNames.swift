@@ -1,5 +1,5 @@
 /// Ranks names by edit distance (case-insensitive), so an unknown method or
-/// field can be answered with "did you mean …".
+/// field can be answered with "did you mean …" (always the `limit` closest).
 enum ClosestNames {
     static func find<S: Sequence>(_ name: String, among candidates: S, limit: Int) -> [String] where S.Element == String {
         let target = Array(name.lowercased().utf8)
@@ -12,8 +12,7 @@ enum ClosestNames {
             scored.append((d, candidate))
         }
         scored.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.name < $1.name }
-        let cutoff = max(3, target.count / 2)
-        return scored.prefix(limit).filter { $0.distance <= cutoff }.map(\.name)
+        return scored.prefix(limit).map(\.name)
     }
 
     static func distance(_ a: [UInt8], _ b: [UInt8]) -> Int {

@@ -105,12 +105,13 @@ extension TLSchema {
     func writeObject(_ o: TLObject, boxed: Bool, expected: Int32, into w: inout TLWriter, depth: Int) throws {
         guard depth < Self.maxDepth else { throw TLError(.tooDeep(limit: Self.maxDepth)) }
         // A decoded object carries its combinator: no lookup by name.
-        if case let .decoded(d) = o.storage, d.combinator.special == .none, d.combinator.index < compiled.count,
-           compiled[d.combinator.index] === d.combinator {
+        if case let .decoded(d) = o.storage {
             let c = d.combinator
-            if expected >= 0 && c.typeID != expected { throw wrongType(c.index, expected: expected) }
-            if boxed { w.writeUInt32(c.idBytes) }
-            return try writeDecoded(d, into: &w, depth: depth)
+            if c.special == .none, c.index < compiled.count, compiled[c.index] === c {
+                if expected >= 0 && c.typeID != expected { throw wrongType(c.index, expected: expected) }
+                if boxed { w.writeUInt32(c.idBytes) }
+                return try writeDecoded(d, c, into: &w, depth: depth)
+            }
         }
         guard let index = nameTable.index(of: o.name) else {
             throw TLError(.unknownName(o.name, suggestions: suggestions(for: o.name)))
@@ -163,8 +164,7 @@ extension TLSchema {
 
     /// Re-encodes a decoded object: its fields are already in schema order, by index,
     /// and include every required one, so only they and the flags words are visited.
-    private func writeDecoded(_ d: DecodedFields, into w: inout TLWriter, depth: Int) throws {
-        let c = d.combinator
+    private func writeDecoded(_ d: DecodedFields, _ c: CompiledCombinator, into w: inout TLWriter, depth: Int) throws {
         let params = c.params
         var words: (UInt32, UInt32) = (0, 0)
         if c.firstFlagsAt >= 0 {
