@@ -1,4 +1,6 @@
 import Foundation
+import SessionStore
+import TGClient
 import Workflow
 import XCTest
 
@@ -47,5 +49,51 @@ final class WorkflowLoginSourceTests: XCTestCase {
         }
         XCTAssertEqual(codes.count, 2)
         for code in codes { XCTAssertFalse(sink.text.contains(code), "code \(code) printed") }
+    }
+}
+
+/// QR login against the test server: the URL the run shows is accepted by a second,
+/// logged-in client, as a phone scanning the code would.
+final class WorkflowQRLoginTests: XCTestCase {
+    func testQRLoginAcceptedFromAnotherSession() async throws {
+        let server = try await WorkflowTestServer(test: self)
+        let dir = server.directory
+        let phoneLogin = dir.appendingPathComponent("phone.yaml").path
+        try "version: 1\nclient:\n  session: phone\nsteps:\n  - login: { phone: \"+9996621600\", first_name: Quinn, accept_terms: true }\n"
+            .write(toFile: phoneLogin, atomically: true, encoding: .utf8)
+        let first = try await server.run(phoneLogin)
+        XCTAssertEqual(first.exitCode, .succeeded, first.message ?? "")
+
+        let qr = dir.appendingPathComponent("qr.yaml").path
+        try "version: 1\nclient:\n  session: desktop\nsteps:\n  - login: { qr: true }\n  - id: me\n    get_me: {}\noutputs:\n  name: ${{ steps.me.outputs.user.first_name }}\n"
+            .write(toFile: qr, atomically: true, encoding: .utf8)
+        let phoneSession = dir.appendingPathComponent("phone.session").path
+        let info = server.infoPath
+        var options = RunOptions(environment: SecretEnvironment(variables: [:], isTerminal: true, readStandardInput: { nil }, prompt: { _ in nil }))
+        options.serverInfoPath = info
+        options.outputDirectory = dir
+        options.showLoginURL = { url in
+            // The "phone": the already logged-in session accepts the token from the URL.
+            do {
+                let session = try SQLiteSession(path: phoneSession)
+                let phone = TelegramClient(session: session, apiID: TelegramClientAdapter.testAPIID, apiHash: TelegramClientAdapter.testAPIHash,
+                                           configuration: ClientConfiguration(server: .testdcInfo(path: info)))
+                guard let token = TelegramClient.loginToken(fromURL: url) else { XCTFail("not a login URL: \(url)"); return }
+                try await phone.acceptLoginToken(token)
+                await phone.disconnect()
+                session.close()
+            } catch {
+                XCTFail("accepting the token failed: \(error)")
+            }
+        }
+        let redactor = Redactor()
+        let store = try CheckpointStore(path: dir.appendingPathComponent("qr.db").path, redactor: redactor)
+        let workflow = try WorkflowLoader.load(path: qr)
+        let sink = RecordingSink()
+        let outcome = await WorkflowRunner(workflow: workflow, options: options, store: store, redactor: redactor, sink: sink,
+                                           telegram: TelegramClientAdapter.factory).run()
+        XCTAssertEqual(outcome.exitCode, .succeeded, "\(outcome.message ?? "")\n\(sink.text)")
+        XCTAssertEqual(outcome.outputs["name"], .string("Quinn"))
+        XCTAssertFalse(sink.text.contains("tg://login"))
     }
 }

@@ -336,4 +336,18 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(second.exitCode, .succeeded, second.message ?? "")
         XCTAssertEqual(tg.sendCodeCalls, 1)
     }
+
+    func testQRLoginOnlyWithATerminalAndItsURLNeverReachesEvents() async throws {
+        let w = try workflow("version: 1\nsteps:\n  - login: { qr: true }\n")
+        let headless = try await run(w, ScriptedTelegram())
+        XCTAssertEqual(headless.exitCode, .failed)
+        XCTAssertTrue(headless.message?.contains("needs a person at a terminal") == true, headless.message ?? "")
+        let tg = ScriptedTelegram()
+        let terminal = SecretEnvironment(variables: [:], isTerminal: true, readStandardInput: { nil }, prompt: { _ in nil })
+        let recorder = EventRecorder()
+        let outcome = try await run(w, tg, options: RunOptions(environment: terminal), recorder: recorder)
+        XCTAssertEqual(outcome.exitCode, .succeeded, outcome.message ?? "")
+        XCTAssertEqual(tg.qrURLs.count, 1)
+        XCTAssertFalse(recorder.lines.joined().contains("c2NyaXB0ZWQ"))
+    }
 }

@@ -208,6 +208,12 @@ public final class TelegramClientAdapter: WorkflowTelegram, @unchecked Sendable 
         try await translate { Self.value(try await client.signIn(botToken: botToken)) }
     }
 
+    public func qrLogin(timeout: Double, show: @escaping @Sendable (String) async -> Void) async throws -> Value {
+        try await translate {
+            Self.value(try await client.qrLogin(timeout: .milliseconds(Int64(timeout * 1000))) { token in await show(token.url) })
+        }
+    }
+
     public func getMe() async throws -> Value {
         try await translate {
             guard let me = try await client.getMe() else { throw TelegramFailure(name: "AUTH_KEY_UNREGISTERED", code: 401, hint: "the session is not logged in") }
