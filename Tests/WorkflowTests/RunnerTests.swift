@@ -350,4 +350,22 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(tg.qrURLs.count, 1)
         XCTAssertFalse(recorder.lines.joined().contains("c2NyaXB0ZWQ"))
     }
+
+    func testACallWithARandomIDWeChoseIsSafeToResume() async throws {
+        let w = try workflow("version: 1\nsteps:\n  - id: hi\n    call: messages.sendMessage\n    with: { peer: me, message: hello }\n")
+        let tg = ScriptedTelegram()
+        tg.authorized = true
+        tg.hangAfterApplying = ["messages.sendMessage"]
+        _ = try start(w, tg)
+        await waitUntil { tg.invoked.count == 1 }
+        tg.hangAfterApplying = []
+        let recorder = EventRecorder()
+        let outcome = try await run(w, tg, recorder: recorder)
+        XCTAssertEqual(outcome.exitCode, .succeeded, outcome.message ?? "")
+        XCTAssertEqual(tg.invoked.count, 2)
+        XCTAssertNotNil(tg.invoked[0].1["random_id"]?.intValue)
+        XCTAssertEqual(tg.invoked[0].1["random_id"], tg.invoked[1].1["random_id"])
+        XCTAssertEqual(tg.randomIDs.count, 1, "one message, not two")
+        XCTAssertTrue(recorder.events.contains { $0.message?.contains("not repeating it") == true })
+    }
 }
