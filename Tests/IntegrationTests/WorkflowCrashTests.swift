@@ -148,7 +148,12 @@ final class WorkflowCrashTests: XCTestCase {
         let dir = server.directory
         let secret = "Leak-Canary-2FA-Password-31337"
         let state = dir.appendingPathComponent("state.db").path
-        let child = try Child(arguments: ["run", RepoPaths.workflow("login-2fa.yaml"), "--server", server.infoPath, "--state", state, "--json"],
+        // A copy of the example, so its session file is created in the scratch folder.
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("templates"), withIntermediateDirectories: true)
+        for name in ["login-2fa.yaml", "templates/login.yaml", "templates/ensure-2fa.yaml"] {
+            try FileManager.default.copyItem(atPath: RepoPaths.workflow(name), toPath: dir.appendingPathComponent(name).path)
+        }
+        let child = try Child(arguments: ["run", dir.appendingPathComponent("login-2fa.yaml").path, "--server", server.infoPath, "--state", state, "--json"],
                               environment: ["PATH": "/usr/bin:/bin", "HOME": dir.path, "TG_2FA_PASSWORD": secret])
         let status = child.finish()
         let stdout = child.output.joined(separator: "\n")
@@ -156,7 +161,10 @@ final class WorkflowCrashTests: XCTestCase {
         var haystacks: [(String, Data)] = [("stdout", Data(stdout.utf8)), ("stderr", child.stderr)]
         for suffix in ["", "-wal", "-shm"] {
             if let data = FileManager.default.contents(atPath: state + suffix) { haystacks.append(("state.db" + suffix, data)) }
+            let session = dir.appendingPathComponent("accounts/login-2fa.session").path + suffix
+            if let data = FileManager.default.contents(atPath: session) { haystacks.append(("login-2fa.session" + suffix, data)) }
         }
+        XCTAssertTrue(haystacks.contains { $0.0 == "login-2fa.session" }, "the session file is where the workflow asked")
         let bytes = Data(secret.utf8)
         let forms = [secret, bytes.base64EncodedString(), bytes.map { String(format: "%02x", $0) }.joined(),
                      bytes.map { String(format: "%02X", $0) }.joined()]

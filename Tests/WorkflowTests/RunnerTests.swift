@@ -62,22 +62,24 @@ final class RunnerTests: XCTestCase {
     }
 
     func testKilledAfterSendCodeAnsweredResumesWithoutASecondSendCode() async throws {
-        let w = try workflow(loginFlow.replacingOccurrences(of: "login: { phone: \"${{ inputs.phone }}\" }", with: "login: { phone: \"${{ inputs.phone }}\", code: { env: CODE } }"))
+        // A number outside the test range: its code can only come from the code source.
+        let w = try workflow(loginFlow.replacingOccurrences(of: "login: { phone: \"${{ inputs.phone }}\" }", with: "login: { phone: \"${{ inputs.phone }}\", code: { env: CODE } }")
+            .replacingOccurrences(of: "+9996621234", with: "+15550001234"))
         let tg = ScriptedTelegram()
         // First run: code sent, no code available headless → waits for a person.
         let first = try await run(w, tg)
         XCTAssertEqual(first.exitCode, .waitingForPerson)
-        XCTAssertTrue(first.message!.contains("--input code="), first.message!)
+        XCTAssertTrue(first.message?.contains("--input code=") == true, first.message ?? "")
         // The person answers: the same run resumes and signs in with the first hash.
         var options = RunOptions(environment: environment())
-        options.inputs = [("code", "22222")]
+        options.inputs = [("code", "24680")]
         let recorder = EventRecorder()
         let second = try await run(w, tg, options: options, recorder: recorder)
         XCTAssertEqual(second.exitCode, .succeeded, second.message ?? "")
         XCTAssertEqual(second.runID, first.runID)
         XCTAssertEqual(tg.sendCodeCalls, 1)
         XCTAssertTrue(recorder.events.contains { $0.kind == .runResumed })
-        XCTAssertFalse(recorder.lines.joined().contains("22222"), "the code must be masked")
+        XCTAssertFalse(recorder.lines.joined().contains("24680"), "the code must be masked")
     }
 
     func testKilledWhileTwoFactorChangeWasInFlightIsReconciledNotRepeated() async throws {
@@ -333,5 +335,37 @@ final class RunnerTests: XCTestCase {
         let second = try await run(w, tg, options: options)
         XCTAssertEqual(second.exitCode, .succeeded, second.message ?? "")
         XCTAssertEqual(tg.sendCodeCalls, 1)
+    }
+
+    func testQRLoginOnlyWithATerminalAndItsURLNeverReachesEvents() async throws {
+        let w = try workflow("version: 1\nsteps:\n  - login: { qr: true }\n")
+        let headless = try await run(w, ScriptedTelegram())
+        XCTAssertEqual(headless.exitCode, .failed)
+        XCTAssertTrue(headless.message?.contains("needs a person at a terminal") == true, headless.message ?? "")
+        let tg = ScriptedTelegram()
+        let terminal = SecretEnvironment(variables: [:], isTerminal: true, readStandardInput: { nil }, prompt: { _ in nil })
+        let recorder = EventRecorder()
+        let outcome = try await run(w, tg, options: RunOptions(environment: terminal), recorder: recorder)
+        XCTAssertEqual(outcome.exitCode, .succeeded, outcome.message ?? "")
+        XCTAssertEqual(tg.qrURLs.count, 1)
+        XCTAssertFalse(recorder.lines.joined().contains("c2NyaXB0ZWQ"))
+    }
+
+    func testACallWithARandomIDWeChoseIsSafeToResume() async throws {
+        let w = try workflow("version: 1\nsteps:\n  - id: hi\n    call: messages.sendMessage\n    with: { peer: me, message: hello }\n")
+        let tg = ScriptedTelegram()
+        tg.authorized = true
+        tg.hangAfterApplying = ["messages.sendMessage"]
+        _ = try start(w, tg)
+        await waitUntil { tg.invoked.count == 1 }
+        tg.hangAfterApplying = []
+        let recorder = EventRecorder()
+        let outcome = try await run(w, tg, recorder: recorder)
+        XCTAssertEqual(outcome.exitCode, .succeeded, outcome.message ?? "")
+        XCTAssertEqual(tg.invoked.count, 2)
+        XCTAssertNotNil(tg.invoked[0].1["random_id"]?.intValue)
+        XCTAssertEqual(tg.invoked[0].1["random_id"], tg.invoked[1].1["random_id"])
+        XCTAssertEqual(tg.randomIDs.count, 1, "one message, not two")
+        XCTAssertTrue(recorder.events.contains { $0.message?.contains("not repeating it") == true })
     }
 }

@@ -45,7 +45,8 @@ final class ScriptedTelegram: WorkflowTelegram, @unchecked Sendable {
     func signIn(phone: String, phoneCodeHash: String, code: String) async throws -> Value {
         try lock.withLock {
             guard sentCodes[phoneCodeHash] == phone else { throw TelegramFailure(name: "PHONE_CODE_EXPIRED", code: 400) }
-            guard code == WorkflowRunner.testCode(phone: phone, length: 5) else { throw TelegramFailure(name: "PHONE_CODE_INVALID", code: 400) }
+            // Test numbers have their rule's code; any other number gets the code 24680.
+            guard code == (WorkflowRunner.testCode(phone: phone, length: 5) ?? "24680") else { throw TelegramFailure(name: "PHONE_CODE_INVALID", code: 400) }
             if password != nil { throw TelegramFailure(name: "SESSION_PASSWORD_NEEDED", code: 401) }
             authorized = true
         }
@@ -59,6 +60,13 @@ final class ScriptedTelegram: WorkflowTelegram, @unchecked Sendable {
             guard candidate == password else { throw TelegramFailure(name: "PASSWORD_HASH_INVALID", code: 400) }
             authorized = true
         }
+        return user
+    }
+
+    var qrURLs: [String] = []
+    func qrLogin(timeout: Double, show: @escaping @Sendable (String) async -> Void) async throws -> Value {
+        await show("tg://login?token=c2NyaXB0ZWQ")
+        lock.withLock { qrURLs.append("shown"); authorized = true }
         return user
     }
 

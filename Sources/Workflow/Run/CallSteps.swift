@@ -4,9 +4,24 @@ extension WorkflowRunner {
     /// `call`: any TL method by name with its parameters from `with`.
     func runCall(_ run: StepRun) async throws -> [String: Evaluated] {
         guard let method = run.step.parameters.literalString else { throw StepFailure(message: "'call' needs a method name") }
-        let params = try run.step.with.map { try run.evaluator.evaluate($0) } ?? Evaluated(.object([:]))
-        let result = try await run.telegram().invoke(method: method, params: params.value)
-        return ["result": Evaluated(result)]
+        var params = try run.step.with.map { try run.evaluator.evaluate($0) } ?? Evaluated(.object([:]))
+        // A method that takes a `random_id` (messages.sendMessage, …) gets one chosen here and
+        // checkpointed before the call, so a resumed run repeats the same id and Telegram
+        // drops the duplicate.
+        if case .object(var fields) = params.value, fields["random_id"] == nil,
+           TLMethodCatalog().parameters(ofMethod: method)?.contains(where: { $0.name == "random_id" && $0.type == "long" }) == true {
+            let id = run.state["random_id"]?.intValue ?? Int64.random(in: 1...Int64.max)
+            if run.state["random_id"] == nil { try run.save(["random_id": .int(id)]) }
+            fields["random_id"] = .int(id)
+            params = Evaluated(.object(fields), secret: params.secret)
+        }
+        do {
+            let result = try await run.telegram().invoke(method: method, params: params.value)
+            return ["result": Evaluated(result)]
+        } catch let failure as TelegramFailure where failure.name == "RANDOM_ID_DUPLICATE" && run.state["random_id"] != nil {
+            emit(RunEvent(.notice, runID: runID, step: run.path, message: "\(method) already went through before the last run stopped; not repeating it"))
+            return ["result": Evaluated(.null)]
+        }
     }
 
     /// `send_message`: the random_id is checkpointed before sending, so a resumed run sends

@@ -15,7 +15,22 @@ extension WorkflowRunner {
             return ["user": Evaluated(try await tg.signIn(botToken: t)), "authorized_before": Evaluated(.bool(false))]
         }
         if try run.parameter("qr")?.value == .bool(true) {
-            throw StepFailure(message: "QR login is not available in this build; log in with phone or bot_token")
+            // The login URL logs in whoever opens it, so it goes to the terminal only: never to
+            // events, logs or the checkpoint. Without a terminal nobody can scan it.
+            guard options.environment.isTerminal else {
+                throw StepFailure(message: "QR login needs a person at a terminal to scan the code; use phone or bot_token without one")
+            }
+            let user: Value
+            do {
+                user = try await tg.qrLogin(timeout: 120, show: options.showLoginURL)
+            } catch let failure as TelegramFailure where failure.name == "SESSION_PASSWORD_NEEDED" {
+                guard let p = try run.parameter("password"), case .string(let password) = p.value else {
+                    throw StepFailure(message: "the account has a 2FA password; give login.password (from a secret) for QR login")
+                }
+                redactor.register(password)
+                user = try await tg.checkPassword(password)
+            }
+            return ["user": Evaluated(user), "authorized_before": Evaluated(.bool(false))]
         }
         guard let phone = try run.string("phone") else { throw StepFailure(message: "'login' needs 'phone', 'bot_token' or 'qr'") }
 

@@ -14,6 +14,11 @@ public struct RunOptions: Sendable {
     /// Relative paths of files the run creates (session, password and session exports)
     /// resolve here; the workflow's folder when nil. `--testdc` points it at a scratch folder.
     public var outputDirectory: URL?
+    /// Shows a QR login URL to the person at the terminal (stderr by default). It logs in
+    /// whoever opens it, so it never goes through events, logs or the checkpoint.
+    public var showLoginURL: @Sendable (String) async -> Void = { url in
+        FileHandle.standardError.write(Data("\nScan in Telegram (Settings > Devices > Link Desktop Device), or open on a logged-in phone:\n  \(url)\n".utf8))
+    }
 
     public init(environment: SecretEnvironment) { self.environment = environment }
 }

@@ -80,7 +80,10 @@ extension WorkflowRunner {
                 return
             }
         }
-        if record?.status == .running, step.kind == .call, !isIdempotentCall(step), !options.retryUnsafe {
+        // A call whose random_id we chose and checkpointed is deduplicated by Telegram, so it is
+        // safe to send again.
+        let deduplicated = record?.state["random_id"] != nil
+        if record?.status == .running, step.kind == .call, !isIdempotentCall(step), !deduplicated, !options.retryUnsafe {
             throw ResumeRefused(message: "step '\(path)' (call \(step.parameters.literalString ?? "")) was in flight when the last run stopped and is not idempotent; it may or may not have happened. Check, then rerun with --retry-unsafe to send it again, or --fresh")
         }
         let attempt = (record?.attempt ?? 0) + 1

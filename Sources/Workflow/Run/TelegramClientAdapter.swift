@@ -208,6 +208,12 @@ public final class TelegramClientAdapter: WorkflowTelegram, @unchecked Sendable 
         try await translate { Self.value(try await client.signIn(botToken: botToken)) }
     }
 
+    public func qrLogin(timeout: Double, show: @escaping @Sendable (String) async -> Void) async throws -> Value {
+        try await translate {
+            Self.value(try await client.qrLogin(timeout: .milliseconds(Int64(timeout * 1000))) { token in await show(token.url) })
+        }
+    }
+
     public func getMe() async throws -> Value {
         try await translate {
             guard let me = try await client.getMe() else { throw TelegramFailure(name: "AUTH_KEY_UNREGISTERED", code: 401, hint: "the session is not logged in") }
@@ -281,14 +287,22 @@ public final class TelegramClientAdapter: WorkflowTelegram, @unchecked Sendable 
         }
     }
 
+    /// Reads the other session's recent messages (`updates.getDifference` from the start, a
+    /// read-only call) and takes the digits of the newest message from Telegram (777000).
     public func loginCode(fromSession sessionPath: String) async throws -> String? {
         try await translate {
             let other = try SQLiteSession(path: sessionPath)
             defer { other.close() }
             let peer = TelegramClient(session: other, apiID: client.apiID, apiHash: Self.testAPIHash, configuration: configuration)
             defer { Task { await peer.disconnect() } }
-            let history = Self.value(try await peer.getHistory(of: "777000", limit: 1))
-            guard case .array(let messages)? = history["messages"], let text = messages.first?["message"]?.stringValue else { return nil }
+            let difference = Self.value(try await peer.invoke(method: "updates.getDifference", params: .object(TLObject(name: "", fields: [
+                "pts": .int(0), "date": .int(0), "qts": .int(0)]))))
+            guard case .array(let messages)? = difference["new_messages"] else { return nil }
+            func fromTelegram(_ m: Value) -> Bool {
+                m["from_id"]?["user_id"] == .int(777000) || (m["from_id"] == nil && m["peer_id"]?["user_id"] == .int(777000))
+            }
+            let newest = messages.filter(fromTelegram).max { ($0["id"]?.intValue ?? 0) < ($1["id"]?.intValue ?? 0) }
+            guard let text = newest?["message"]?.stringValue else { return nil }
             let digits = text.split(whereSeparator: { !$0.isNumber }).first { (5...6).contains($0.count) }
             return digits.map { String($0) }
         }

@@ -17,6 +17,9 @@ public protocol WorkflowTelegram: AnyObject, Sendable {
     /// SRP check of the 2FA password (`auth.checkPassword`).
     func checkPassword(_ password: String) async throws -> Value
     func signIn(botToken: String) async throws -> Value
+    /// QR login: hands each login URL (`tg://login?token=…`) to `show` until a logged-in app
+    /// accepts it or `timeout` seconds pass. Throws SESSION_PASSWORD_NEEDED for 2FA accounts.
+    func qrLogin(timeout: Double, show: @escaping @Sendable (String) async -> Void) async throws -> Value
     /// The logged-in user as JSON (`{"id": …, "first_name": …}`).
     func getMe() async throws -> Value
     /// `account.getPassword`, reduced to what reconciling a 2FA change needs.
