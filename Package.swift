@@ -55,13 +55,14 @@ let package = Package(
         // Python peer's figure from the same run (see README "Benchmarks").
         .executableTarget(name: "tl-bench", dependencies: ["TL"], path: "Benchmarks/TLBench"),
         .executableTarget(name: "crypto-bench", dependencies: ["MTCrypto"], path: "Benchmarks/CryptoBench"),
-        .executableTarget(name: "mtproto-bench", dependencies: ["MTNetwork", "TestDC"], path: "Benchmarks/MTProtoBench"),
+        .executableTarget(name: "mtproto-bench", dependencies: ["MTNetwork", "TestDC"], path: "Benchmarks/MTProtoBench",
+                         exclude: ["telethon_network_bench.py", "telethon_session_bench.py"]),
         .executableTarget(name: "login-bench", dependencies: ["TGClient", "SessionStore", "TestDC"], path: "Benchmarks/LoginBench"),
 
         // Unit tests mirror the modules; IntegrationTests start the test server and Python peers.
         .testTarget(name: "TLTests", dependencies: ["TL"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MTCryptoTests", dependencies: ["MTCrypto"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "MTProtoTests", dependencies: ["MTProto"]),
+        .testTarget(name: "MTProtoTests", dependencies: ["MTProto"], exclude: ["Fixtures"]),
         .testTarget(name: "MTNetworkTests", dependencies: ["MTNetwork"]),
         .testTarget(name: "TGClientTests", dependencies: ["TGClient"]),
         .testTarget(name: "SessionStoreTests", dependencies: ["SessionStore"]),
