@@ -28,6 +28,9 @@ public actor MTSender {
     private var pingTask: Task<Void, Never>?
     private var ackTask: Task<Void, Never>?
 
+    /// The init request of a connection being opened: failed (and the connect
+    /// retried) if that connection is lost before it is answered.
+    private var initRequestID: RequestID?
     private var exchange: ClientAuthKeyExchange?
     private var exchangeWaiter: CheckedContinuation<CreatedAuthKey, Error>?
 
@@ -156,7 +159,8 @@ public actor MTSender {
             }
             startPing(gen)
             if fresh, let initRequest = configuration.initRequest {
-                let result = try await submit(initRequest, timeout: configuration.requestTimeout)
+                defer { initRequestID = nil }
+                let result = try await submit(initRequest, timeout: configuration.requestTimeout) { self.initRequestID = $0 }
                 hooks.onInit(result)
             } else {
                 flush()
@@ -194,9 +198,10 @@ public actor MTSender {
 
     // MARK: Requests
 
-    private func submit(_ body: [UInt8], timeout: Duration) async throws -> [UInt8] {
+    private func submit(_ body: [UInt8], timeout: Duration, enqueued: (RequestID) -> Void = { _ in }) async throws -> [UInt8] {
         guard session != nil else { throw SenderError.shutDown }
         let id = session!.enqueue(body)
+        enqueued(id)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<[UInt8], Error>) in
                 let timer = Task { [weak self] in
@@ -373,7 +378,13 @@ public actor MTSender {
             return
         }
         if exchangeWaiter != nil {
-            failExchange(SenderError.keyExchangeFailed("the connection was lost: \(error)"))
+            failExchange(ConnectionError.closed)
+            return
+        }
+        if let id = initRequestID {
+            initRequestID = nil
+            session?.cancel(id)
+            finish(id, .failure(ConnectionError.closed))
             return
         }
         guard connecting == nil, !waiters.isEmpty else { return }

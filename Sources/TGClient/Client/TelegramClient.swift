@@ -42,8 +42,8 @@ public actor TelegramClient {
         var home: DCAddress
         if let stored = try session.home() {
             home = stored
-            if case .production = configuration.server {} else if case .test = configuration.server {} else
-            if let configured = server.dataCenters.first(where: { $0.id == stored.id }) {
+            // A custom server or testdc may have moved (new ports): its configuration wins.
+            if configuresAddresses, let configured = server.dataCenters.first(where: { $0.id == stored.id }) {
                 home = DCAddress(id: stored.id, host: configured.host, port: configured.port)
             }
         } else {
@@ -75,6 +75,14 @@ public actor TelegramClient {
         return resolved
     }
 
+    /// Custom servers and testdc give their own addresses; Telegram's come from help.getConfig.
+    var configuresAddresses: Bool {
+        switch configuration.server {
+        case .custom, .testdcInfo: return true
+        case .production, .test: return false
+        }
+    }
+
     var isTestServer: Bool {
         if case .test = configuration.server { return true }
         return false
@@ -84,12 +92,7 @@ public actor TelegramClient {
     /// testdc, else the last `help.getConfig` list, else the built-in table.
     func address(for dc: Int) throws -> DataCenter {
         let server = try resolvedServer()
-        switch configuration.server {
-        case .custom, .testdcInfo:
-            if let d = server.dataCenters.first(where: { $0.id == dc }) { return d }
-        case .production, .test:
-            break
-        }
+        if configuresAddresses, let d = server.dataCenters.first(where: { $0.id == dc }) { return d }
         if let d = try session.dcList().first(where: { $0.id == dc && !$0.isMedia && !$0.isIPv6 }) {
             return DataCenter(id: d.id, host: d.host, port: d.port, isTest: isTestServer)
         }
@@ -164,6 +167,12 @@ public actor TelegramClient {
     /// Calls a method given as a `TLObject` (its name is the method's name).
     public func invoke(_ request: TLObject) async throws -> TLValue {
         try await call(request)
+    }
+
+    /// Calls a method on another data centre (files, stats), copying the login
+    /// there first with `auth.exportAuthorization`/`importAuthorization`.
+    public func invoke(_ request: TLObject, onDataCenter dc: Int) async throws -> TLValue {
+        try await call(request, dc: dc)
     }
 
     /// The request pipeline: flood deadlines, migrations, retries, entity caching.
