@@ -17,6 +17,8 @@ final class FakeDataCentre: @unchecked Sendable {
         case delayed(Duration, [UInt8])
         /// Send transport error -404 and close.
         case unknownAuthKey
+        /// Send these garbage packets first, then the result.
+        case garbageThen([[UInt8]], [UInt8])
     }
 
     private let lock = NSLock()
@@ -86,6 +88,9 @@ final class FakeDataCentre: @unchecked Sendable {
                     case .ignore: break
                     case .dropConnection: close = .some(nil)
                     case let .delayed(d, r): after.append((d, msgID, r))
+                    case let .garbageThen(junk, r):
+                        toSend.append(contentsOf: junk)
+                        session!.reply(to: msgID, result: r)
                     case .unknownAuthKey:
                         close = .some(-404)
                         session = nil

@@ -219,6 +219,22 @@ final class MTSenderTests: XCTestCase {
         }
     }
 
+    func testGarbageFromTheServerIsDroppedAndTheAnswerStillArrives() async throws {
+        let dc = FakeDataCentre()
+        var generator = SystemRandomNumberGenerator()
+        let junk: [[UInt8]] = [[], [1, 2, 3], [UInt8](repeating: 0, count: 64),
+                               (0..<200).map { _ in UInt8.random(in: 0...255, using: &generator) },
+                               (0..<4096).map { _ in UInt8.random(in: 0...255, using: &generator) }]
+        dc.handler = { .garbageThen(junk, $0) }
+        let sender = makeSender(dc)
+        for i in 0..<3 {
+            let answer = try await sender.invoke(Self.body(i))
+            XCTAssertEqual(answer, Self.body(i))
+        }
+        XCTAssertEqual(dc.connections, 1, "garbage does not cost the connection")
+        await sender.shutdown()
+    }
+
     func testWrongServerKeyFailsTheExchange() async throws {
         let dc = FakeDataCentre()
         let other = try RSAPrivateKey.generate(bits: 2048).publicKey
