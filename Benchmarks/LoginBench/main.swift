@@ -20,6 +20,7 @@ if arguments.count == 6, arguments[1] == "--login" {
     let clock = ContinuousClock(), t0 = clock.now
     func mark(_ what: String) { if trace { FileHandle.standardError.write(Data("\(what): \(clock.now - t0)\n".utf8)) } }
     do {
+        if trace { _ = TLSchema.shared.layer; mark("schema loaded") }
         try await client.connect()
         mark("connected (key exchange, initConnection)")
         _ = try await client.sendCodeRequest(phone: phone)

@@ -10,8 +10,23 @@ struct TestDCCommand: AsyncParsableCommand {
         abstract: "Serve a loopback Telegram stand-in.",
         discussion: """
         Serves N data centres on consecutive ports. Phone numbers 99966XYYYY live on DC X and their \
-        code is X five times; every code sent is appended to --code-log. When ready, prints the info \
-        JSON (DCs, RSA public key, fingerprint) and writes it to --info.
+        code is X five times; other numbers get a random code, sent from 777000 to the account's \
+        logged-in sessions. Every code sent is appended to --code-log as {"phone","code","method"}. \
+        When ready, prints the info JSON (DCs, RSA public key, fingerprint) and writes it to --info.
+
+        --config is JSON with any of these keys:
+          apps      [{"api_id", "api_hash"}]: only these apps may log in
+          bots      [{"token", "username", "first_name", "dc"}]
+          accounts  [{"phone", "first_name", "password", "hint", "email"}]
+          limits    {"code_ttl", "code_attempts", "send_code_per_window",
+                     "password_attempts", "flood_window", "default_dc"}
+          faults    {"drop_after_frames", "drop_at_method",
+                     "close_mid_frame_at_method", "delay_ms",
+                     "rotate_salt_seconds", "clock_skew_seconds",
+                     "errors": [{"method", "error", "phone", "times"}]}
+        e.g. {"faults": {"errors": [{"method": "auth.sendCode",
+                                     "error": "FLOOD_WAIT_30", "times": 1}]}}
+        Set TESTDC_DEBUG=1 to log each request's method and outcome (never codes or keys) on stderr.
         """)
 
     @Option(name: .long, help: "HOST:PORT of the first DC (port 0: any free ports).")

@@ -39,3 +39,34 @@ final class ClientNetworkTests: XCTestCase {
         }
     }
 }
+
+/// Migrations Telegram may send besides PHONE_MIGRATE, and secrets kept out of errors.
+final class ClientMigrationTests: XCTestCase {
+    func testNetworkMigrateMovesHomeAndResends() async throws {
+        let dc = try ClientTestServer(test: self, config: """
+            {"faults": {"errors": [{"method": "auth.sendCode", "error": "NETWORK_MIGRATE_3", "times": 1}]}}
+            """)
+        let session = MemorySession()
+        let client = dc.client(session: session)
+        let sent = try await client.sendCodeRequest(phone: "9996631600")
+        XCTAssertFalse(sent.phoneCodeHash.isEmpty)
+        XCTAssertEqual(try session.home()?.id, 3)
+    }
+
+    func testErrorsNeverCarryThePasswordOrApiHash() async throws {
+        let dc = try ClientTestServer(test: self, config: """
+            {"accounts": [{"phone": "9996621601", "first_name": "S", "password": "right-pw"}]}
+            """)
+        let client = dc.client()
+        _ = try await client.sendCodeRequest(phone: "9996621601")
+        do { try await client.signIn(code: "22222") } catch TelegramError.sessionPasswordNeeded {}
+        do {
+            try await client.signIn(password: "my-secret-guess")
+            XCTFail("expected PASSWORD_HASH_INVALID")
+        } catch {
+            let text = "\(error) \(String(reflecting: error))"
+            XCTAssertFalse(text.contains("my-secret-guess"))
+            XCTAssertFalse(text.contains(ClientTestServer.apiHash))
+        }
+    }
+}

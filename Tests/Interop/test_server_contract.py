@@ -124,3 +124,36 @@ def test_login_code_for_a_second_device_arrives_live_from_777000(tmp_path):
         assert server.codes(phone)[-1]["code"] in text
     finally:
         server.stop()
+
+
+def test_qr_login_accepted_by_a_logged_in_session(tmp_path):
+    server = DCServer(tmp_path / "qr")
+    phone = "9996616666"
+
+    async def run():
+        owner = server.client(None)
+        await owner.connect()
+        sent = await owner.send_code_request(phone)
+        try:
+            await owner.sign_in(phone, server.last_code(phone))
+        except errors.PhoneNumberUnoccupiedError:
+            await owner(functions.auth.SignUpRequest(phone, sent.phone_code_hash, "Owner", ""))
+        me = await owner.get_me()
+
+        scanner = server.client(None, receive_updates=True)
+        await scanner.connect()
+        qr = await scanner.qr_login()
+        waiting = asyncio.ensure_future(qr.wait(10))
+        await asyncio.sleep(0.2)
+        await owner(functions.auth.AcceptLoginTokenRequest(qr.token))
+        user = await waiting
+        assert await scanner.is_user_authorized()
+        await scanner.disconnect()
+        await owner.disconnect()
+        return me.id, user.id
+
+    try:
+        owner_id, scanned_id = asyncio.run(asyncio.wait_for(run(), 30))
+        assert owner_id == scanned_id
+    finally:
+        server.stop()

@@ -23,7 +23,11 @@ struct LoopbackClient {
     mutating func deliver(_ packet: [UInt8]) -> [[UInt8]] {
         var out: [[UInt8]] = []
         for action in connection.handle(packet) {
-            if case .send(let p) = action { out.append(p) } else if case .delay = action {} else { otherActions.append(action) }
+            switch action {
+            case .send(let p): out.append(p)
+            case .delay, .closeWhenSilent: break
+            default: otherActions.append(action)
+            }
         }
         return out
     }

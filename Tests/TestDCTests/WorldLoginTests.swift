@@ -176,3 +176,33 @@ final class WorldLoginTests: XCTestCase {
         XCTAssertEqual(try w.requireUser(authKeyID: 2).userID, me.userID)
     }
 }
+
+/// Memory stays bounded whatever many clients do.
+final class WorldBoundsTests: XCTestCase {
+    func testAuthorizationsPerAccountAreCapped() throws {
+        let t0 = 1_800_000_000
+        var config = TestDCConfig()
+        config.limits.sendCodePerWindow = .max
+        let w = try World(config: config, dcCount: 3, now: t0)
+        for key in 1...Int64(World.maxAuthorizationsPerUser + 5) {
+            let sent = try w.sendCode(phone: "9996610300", apiID: 1, apiHash: "h", dc: 1, now: t0 + Int(key))
+            if key == 1 {
+                _ = try w.signIn(phone: "9996610300", phoneCodeHash: sent.phoneCodeHash, code: "11111", authKeyID: key, dc: 1, device: ClientDevice(), now: t0)
+                _ = try w.signUp(phone: "9996610300", phoneCodeHash: sent.phoneCodeHash, firstName: "Many", lastName: "", authKeyID: key, dc: 1, device: ClientDevice(), now: t0)
+            } else {
+                _ = try w.signIn(phone: "9996610300", phoneCodeHash: sent.phoneCodeHash, code: "11111", authKeyID: key, dc: 1, device: ClientDevice(), now: t0 + Int(key))
+            }
+        }
+        XCTAssertLessThanOrEqual(try w.authorizations(authKeyID: Int64(World.maxAuthorizationsPerUser + 5)).count, World.maxAuthorizationsPerUser)
+        XCTAssertThrowsError(try w.requireUser(authKeyID: 1), "the least recently used key was forgotten")
+    }
+
+    func testFloodCountersForManyPhonesAreBounded() throws {
+        var counters: [String: FloodCounter] = [:]
+        for i in 0..<(World.maxPending + 100) { var c = FloodCounter(); c.record(i); counters["p\(i)"] = c }
+        World.bound(&counters, window: 1_000_000, now: World.maxPending + 100)
+        XCTAssertEqual(counters.count, World.maxPending)
+        XCTAssertNotNil(counters["p\(World.maxPending + 99)"])
+        XCTAssertNil(counters["p0"])
+    }
+}

@@ -12,6 +12,8 @@ public enum ConnectionAction: Equatable, Sendable {
     case delay(milliseconds: Int)
     /// Frame this packet, write only the first half of the frame, then close (fault injection).
     case sendHalfAndClose([UInt8])
+    /// The client asked (`ping_delay_disconnect`) to be disconnected after this many seconds without a packet.
+    case closeWhenSilent(seconds: Int)
     /// Close the connection.
     case close
 }
@@ -152,7 +154,9 @@ public struct DCConnection {
             case .rejected(let error):
                 rejected += 1
                 context.log("message rejected: \(error)")
-            case .newSession, .disconnectAfter:
+            case .disconnectAfter(let seconds):
+                actions.append(.closeWhenSilent(seconds: max(1, min(seconds, 3600))))
+            case .newSession:
                 break
             }
         }

@@ -117,7 +117,6 @@ final class DCConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
                 armTimer(context, timeouts.idle)
                 if !leftover.isEmpty { try feed(context, leftover) }
             } else {
-                armTimer(context, timeouts.idle)
                 try feed(context, bytes)
             }
         } catch {
@@ -133,13 +132,19 @@ final class DCConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     private func feed(_ context: ChannelHandlerContext, _ bytes: [UInt8]) throws {
         for event in try codec!.feed(bytes) {
             guard case .packet(let packet) = event else { return close(context) }
-            if delayed { backlog.append(packet) } else { handle(context, packet) }
+            if delayed {
+                guard backlog.count < 256 else { return close(context) }
+                backlog.append(packet)
+            } else {
+                handle(context, packet)
+            }
             if closing { return }
         }
     }
 
     private func handle(_ context: ChannelHandlerContext, _ packet: [UInt8]) {
         guard connection != nil, !closing else { return }
+        armTimer(context, timeouts.idle)
         let actions = connection!.handle(packet)
         run(context, actions[...])
         if let hub = connection?.context.hub, !closing {
@@ -182,6 +187,8 @@ final class DCConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
                 let frame = codec!.encode(packet)
                 write(context, Array(frame.prefix(max(1, frame.count / 2))))
                 return close(context)
+            case .closeWhenSilent(let seconds):
+                armTimer(context, .seconds(Int64(seconds)))
             case .close:
                 return close(context)
             }

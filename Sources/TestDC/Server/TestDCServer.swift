@@ -94,9 +94,9 @@ public final class TestDCServer: @unchecked Sendable {
         let temp = path + ".tmp-\(getpid())"
         do {
             try Data((infoJSON + "\n").utf8).write(to: URL(fileURLWithPath: temp))
-            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-            try FileManager.default.moveItem(atPath: temp, toPath: path)
+            guard rename(temp, path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         } catch {
+            try? FileManager.default.removeItem(atPath: temp)
             throw TestDCError.infoUnwritable(path: path, reason: error.localizedDescription)
         }
     }
@@ -111,7 +111,13 @@ public final class TestDCServer: @unchecked Sendable {
             }
         }
         let key = try RSAPrivateKey.generate(bits: 2048)
-        FileManager.default.createFile(atPath: path, contents: Data(key.pem.utf8), attributes: [.posixPermissions: 0o600])
+        // Written aside and renamed into place, so a server starting at the same moment never reads half a key.
+        let temp = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        guard FileManager.default.createFile(atPath: temp, contents: Data(key.pem.utf8), attributes: [.posixPermissions: 0o600]),
+              rename(temp, path) == 0 else {
+            try? FileManager.default.removeItem(atPath: temp)
+            throw TestDCError.keyUnreadable(path: path, reason: "cannot write a new key there")
+        }
         return key
     }
 }

@@ -14,6 +14,16 @@ final class UpdateHub: @unchecked Sendable {
     init(world: World) {
         self.world = world
         world.onNewMessage = { [weak self] message, keys in self?.deliver(message, to: keys) }
+        world.onLoginTokenAccepted = { [weak self] key in self?.loginTokenAccepted(key: key) }
+    }
+
+    /// Tells the session that exported a QR token that it was accepted (`updateLoginToken`), so it imports it.
+    private func loginTokenAccepted(key: Int64) {
+        let targets = lock.withLock { sinks[key].map { Array($0.values) } ?? [] }
+        guard !targets.isEmpty else { return }
+        let update = tl("updateShort", ["update": tl("updateLoginToken"), "date": .int(Int32(truncatingIfNeeded: Int(Date().timeIntervalSince1970)))])
+        guard let object = update.object, let body = try? TLSchema.shared.encode(object) else { return }
+        for sink in targets { sink(body) }
     }
 
     func register(key: Int64, owner: ObjectIdentifier, sink: @escaping Sink) {

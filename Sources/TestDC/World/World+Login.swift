@@ -224,10 +224,18 @@ extension World {
         if srpSessions.count > World.maxPending {
             for k in srpSessions.sorted(by: { $0.value.issuedAt < $1.value.issuedAt }).prefix(srpSessions.count - World.maxPending).map(\.key) { srpSessions[k] = nil }
         }
-        for (k, var counter) in sendCodeFlood where sendCodeFlood.count > World.maxPending {
-            _ = counter.wait(limit: .max, window: config.limits.floodWindow, now: now)
-            sendCodeFlood[k] = counter.events.isEmpty ? nil : counter
-        }
+        World.bound(&sendCodeFlood, window: config.limits.floodWindow, now: now)
+        World.bound(&wrongCodeFlood, window: config.limits.floodWindow, now: now)
+        World.bound(&wrongPasswordFlood, window: config.limits.floodWindow, now: now)
+    }
+
+    /// Keeps at most `maxPending` flood counters: expired ones go first, then the least recent.
+    static func bound<Key: Hashable>(_ counters: inout [Key: FloodCounter], window: Int, now: Int) {
+        guard counters.count > World.maxPending else { return }
+        counters = counters.filter { now - ($0.value.events.last ?? .min) < window }
+        guard counters.count > World.maxPending else { return }
+        let keep = counters.sorted { ($0.value.events.last ?? 0) > ($1.value.events.last ?? 0) }.prefix(World.maxPending)
+        counters = Dictionary(uniqueKeysWithValues: keep.map { ($0.key, $0.value) })
     }
 
     func randomDigits(_ n: Int) -> String {

@@ -100,6 +100,7 @@ extension World {
             t.acceptedBy = me.userID
             t.expiresAt = now + 60
             loginTokens[token] = t
+            loginTokenHook?(t.authKeyID)
             return Authorization(authKeyID: t.authKeyID, state: .authorized(userID: me.userID), hash: SecureRandom.int64() & Int64.max | 1, dcID: t.dcID, device: ClientDevice(), createdAt: now, activeAt: now)
         }
     }

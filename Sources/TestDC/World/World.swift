@@ -47,6 +47,13 @@ public final class World: @unchecked Sendable {
     }
     var newMessageHook: (@Sendable (StoredMessage, [Int64]) -> Void)?
 
+    /// Called (under the lock) with the auth key that exported a QR-login token once another session accepts it.
+    public var onLoginTokenAccepted: (@Sendable (Int64) -> Void)? {
+        get { lock.withLock { loginTokenHook } }
+        set { lock.withLock { loginTokenHook = newValue } }
+    }
+    var loginTokenHook: (@Sendable (Int64) -> Void)?
+
     /// The service account that delivers login codes ("Telegram", 777000).
     public static let serviceUserID: Int64 = 777000
 
@@ -180,7 +187,19 @@ public final class World: @unchecked Sendable {
     func authorizeLocked(key: Int64, user: Account, state: AuthorizationState, dc: Int, device: ClientDevice, now: Int) {
         let auth = Authorization(authKeyID: key, state: state, hash: SecureRandom.int64() & Int64.max | 1, dcID: dc, device: device, createdAt: now, activeAt: now)
         put(auth)
+        let mine = authorizations.values.filter { $0.userID == user.userID && $0.authKeyID != key }
+        if mine.count >= World.maxAuthorizationsPerUser {
+            // Forgetting an authorisation leaves its key as unregistered as revoking it would.
+            for old in mine.sorted(by: { ($0.state == .authorized(userID: user.userID) ? 1 : 0, $0.activeAt) < ($1.state == .authorized(userID: user.userID) ? 1 : 0, $1.activeAt) })
+                .prefix(mine.count - World.maxAuthorizationsPerUser + 1) {
+                authorizations[old.authKeyID] = nil
+                store.deleteAuthorization(authKeyID: old.authKeyID)
+            }
+        }
     }
+
+    /// The most authorisations (live or ended) one account keeps; beyond it, ended ones and then the least recently used are forgotten.
+    public static let maxAuthorizationsPerUser = 1000
 
     // MARK: - Code log
 

@@ -17,6 +17,7 @@ public protocol WorldStore: Sendable {
     func load() throws -> WorldSnapshot
     func save(account: Account)
     func save(authorization: Authorization)
+    func deleteAuthorization(authKeyID: Int64)
     func save(authKeyID: Int64, key: [UInt8])
     func deleteAuthKey(id: Int64)
     func save(message: StoredMessage)
@@ -30,6 +31,7 @@ public struct InMemoryWorldStore: WorldStore {
     public func load() throws -> WorldSnapshot { WorldSnapshot() }
     public func save(account: Account) {}
     public func save(authorization: Authorization) {}
+    public func deleteAuthorization(authKeyID: Int64) {}
     public func save(authKeyID: Int64, key: [UInt8]) {}
     public func deleteAuthKey(id: Int64) {}
     public func save(message: StoredMessage) {}
@@ -112,6 +114,9 @@ public final class SQLiteWorldStore: WorldStore, @unchecked Sendable {
     }
     public func save(authorization: Authorization) {
         write("authorization") { try $0.execute(sql: "INSERT OR REPLACE INTO authorization (auth_key_id, json) VALUES (?, ?)", arguments: [authorization.authKeyID, json(authorization)]) }
+    }
+    public func deleteAuthorization(authKeyID: Int64) {
+        write("authorization") { try $0.execute(sql: "DELETE FROM authorization WHERE auth_key_id = ?", arguments: [authKeyID]) }
     }
     public func save(authKeyID: Int64, key: [UInt8]) {
         write("auth key") { try $0.execute(sql: "INSERT OR REPLACE INTO auth_key (id, key) VALUES (?, ?)", arguments: [authKeyID, Data(key)]) }
