@@ -88,4 +88,13 @@ final class SecretTests: XCTestCase {
             XCTAssertFalse("\(error)".contains("the-value"))
         }
     }
+
+    func testValueRedactionKeepsJSONValid() throws {
+        let r = Redactor()
+        r.register("22222")
+        let v = Value.object(["id": .int(1_222_220), "text": .string("code 22222"), "list": .array([.string("x22222y")])])
+        let masked = r.redact(v)
+        XCTAssertEqual(masked, .object(["id": .int(1_222_220), "text": .string("code ***"), "list": .array([.string("x***y")])]))
+        XCTAssertEqual(try Value.parseJSON(masked.json), masked)
+    }
 }

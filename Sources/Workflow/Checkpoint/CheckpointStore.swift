@@ -86,7 +86,7 @@ public final class CheckpointStore: @unchecked Sendable {
     }
 
     private func clean(_ text: String?) -> String? { text.map(redactor.redact) }
-    private func clean(_ value: Value) -> String { redactor.redact(value.json) }
+    private func clean(_ value: Value) -> String { redactor.redact(value).json }
 
     // MARK: runs
 
@@ -186,10 +186,13 @@ public final class CheckpointStore: @unchecked Sendable {
 
     // MARK: events
 
+    /// Appends an event; `body` is JSON whose strings the caller already redacted (it is
+    /// redacted as text once more only if it would stay valid JSON).
     public func appendEvent(runID: String, type: String, step: String?, body: String) throws {
+        let text = (try? Value.parseJSON(body)).map { redactor.redact($0).json } ?? redactor.redact(body)
         try db.write { db in
             try db.execute(sql: "INSERT INTO events (run_id, at, type, step, body) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [runID, Date().timeIntervalSince1970, type, step, clean(body)])
+                           arguments: [runID, Date().timeIntervalSince1970, type, step, text])
         }
     }
 

@@ -35,6 +35,7 @@ public final class WorkflowRunner: @unchecked Sendable {
     func emit(_ event: RunEvent) {
         var e = event
         e.message = e.message.map(redactor.redact)
+        e.fields = e.fields.mapValues(redactor.redact)
         sink.emit(e)
         try? store.appendEvent(runID: runID, type: e.kind.rawValue, step: e.step, body: e.json)
     }

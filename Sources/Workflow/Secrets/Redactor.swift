@@ -48,6 +48,20 @@ public final class Redactor: @unchecked Sendable {
         return out
     }
 
+    /// `value` with every string (keys included) redacted. Numbers are left alone, so the
+    /// JSON stays valid even when a secret's digits happen to occur inside an id.
+    public func redact(_ value: Value) -> Value {
+        switch value {
+        case .string(let s): return .string(redact(s))
+        case .array(let items): return .array(items.map(redact))
+        case .object(let o):
+            var out: [String: Value] = [:]
+            for (k, v) in o { out[redact(k)] = redact(v) }
+            return .object(out)
+        default: return value
+        }
+    }
+
     public var isEmpty: Bool {
         lock.lock(); defer { lock.unlock() }
         return needles.isEmpty
