@@ -30,7 +30,9 @@ public struct WorkflowPlan {
             case .call:
                 let method = step.parameters.literalString ?? "?"
                 methods = [method]
-                if !(step.idempotent ?? ReadOnlyMethods.isReadOnly(method)) { unsafe = [method] }
+                let deduplicated = TLMethodCatalog().parameters(ofMethod: method)?.contains { $0.name == "random_id" && $0.type == "long" } == true
+                if deduplicated { unsafe = ["\(method) (deduplicated by random_id)"] }
+                else if !(step.idempotent ?? ReadOnlyMethods.isReadOnly(method)) { unsafe = [method] }
             case .login: unsafe = ["auth.sendCode"]
             case .ensure2FA, .set2FA, .change2FA, .remove2FA, .rotate2FA: unsafe = ["account.updatePasswordSettings"]
             case .sendMessage: unsafe = ["messages.sendMessage (deduplicated by random_id)"]
