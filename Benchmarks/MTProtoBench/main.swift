@@ -1,6 +1,6 @@
 // mtproto-bench: the sans-IO protocol core measured beside Telethon 1.45 in the same run.
 //
-//   swift run -c release mtproto-bench [--quick]
+//   swift run -c release mtproto-bench [--quick] [--core-only]
 //
 // Figures (both sides do the same work: client packs and encrypts, server decrypts,
 // unpacks and answers with a 256-byte rpc_result, client decrypts and routes):
@@ -105,6 +105,7 @@ if let peer = runPython("telethon_session_bench.py", [String(singleRounds / 4), 
     print("round trip, 1 per packet \(fmt(swiftSingleUS, 2)) µs; 100 in flight \(fmt(swiftRPS, 0)) req/s")
 }
 
+if CommandLine.arguments.contains("--core-only") { exit(0) }
 print("")
 print("loopback TCP (full transport) against the in-process test server")
 let network: (ours: NetworkFigures, telethon: NetworkFigures?)

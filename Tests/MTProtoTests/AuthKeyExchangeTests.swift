@@ -300,4 +300,26 @@ final class AuthKeyMessageTests: XCTestCase {
         XCTAssertFalse("\(created)".contains(hex))
         XCTAssertFalse(String(reflecting: created).contains(hex))
     }
+
+    func testStateMachinesPrintNoSecrets() throws {
+        var client = ClientAuthKeyExchange(dcID: 2, serverKeys: [TestKeys.server.publicKey])
+        var server = ServerAuthKeyExchange(privateKey: TestKeys.server)
+        guard case let .send(res) = try server.handle(client.start(now: testNow), now: testNow),
+              case let .send(req) = try client.handle(res, now: testNow),
+              case let .send(answer) = try server.handle(req, now: testNow),
+              case .send = try client.handle(answer, now: testNow) else { return XCTFail() }
+        // The nonce is in the first packet in clear; it must not show in what the state machines print.
+        let nonce = Array(try PlainMessage.unpack(res).body[4..<20]).map { String($0) }.joined(separator: ", ")
+        var dumped = ""
+        dump(client, to: &dumped)
+        dump(server, to: &dumped)
+        let key = randomAuthKey()
+        let session = ClientSession(authKey: key, serverSalt: 1, timeOffset: 0)
+        dump(session, to: &dumped)
+        dump(ServerSession(authKey: key, serverSalt: 1), to: &dumped)
+        let printed = dumped + "\(client) \(server) \(session)" + String(reflecting: session)
+        XCTAssertFalse(printed.contains(nonce), printed)
+        XCTAssertFalse(printed.contains(key.bytes.prefix(6).map { String($0) }.joined(separator: ", ")))
+        XCTAssertTrue(printed.contains("\(key.id)"))
+    }
 }

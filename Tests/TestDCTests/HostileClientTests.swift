@@ -94,7 +94,13 @@ final class HostileClientTests: XCTestCase {
     }
 
     func testManyConnectionsAreTrackedAndReleased() throws {
-        let base = server.openConnections
+        // Connections from earlier tests may still be closing: wait until the count settles.
+        var base = server.openConnections
+        for _ in 0..<50 {
+            usleep(100_000)
+            if server.openConnections == base { break }
+            base = server.openConnections
+        }
         var sockets: [RawSocket] = []
         for _ in 0..<300 {
             let s = try RawSocket(port: port)

@@ -73,4 +73,19 @@ final class ServerSocketTests: XCTestCase {
             await server.close()
         }
     }
+
+    func testDataCentresListenOnConsecutivePortsFromTheGivenOne() async throws {
+        var probe = TestDCOptions()
+        probe.dcCount = 1
+        let first = try await TestDCServer.start(probe)
+        let port = first.dcs[0].port
+        await first.close()
+        var options = TestDCOptions()
+        options.port = port
+        let server = try await TestDCServer.start(options)
+        XCTAssertEqual(server.dcs.map(\.port), [port, port + 1, port + 2])
+        XCTAssertEqual(server.dcs.map(\.id), [1, 2, 3])
+        XCTAssertTrue(server.infoJSON.contains("\"port\":\(port + 2)"))
+        await server.close()
+    }
 }

@@ -110,16 +110,19 @@ public struct ClientSession {
             messages.append(InnerMessage(msgID: clock.next(now: now), seqNo: nextSeqNo(contentRelated: false), body: w.bytes))
             size += w.bytes.count
         }
-        while !serviceQueue.isEmpty, messages.count < MessageContainer.maxMessages {
-            let body = serviceQueue.removeFirst()
+        let services = serviceQueue.prefix(MessageContainer.maxMessages - messages.count)
+        for body in services {
             messages.append(InnerMessage(msgID: clock.next(now: now), seqNo: nextSeqNo(contentRelated: false), body: body))
             size += body.count
         }
-        while let id = queue.first, messages.count < MessageContainer.maxMessages {
-            guard var request = requests[id] else { queue.removeFirst(); continue }
+        serviceQueue.removeFirst(services.count)
+        var taken = 0
+        while taken < queue.count, messages.count < MessageContainer.maxMessages {
+            let id = queue[taken]
+            guard var request = requests[id] else { taken += 1; continue }
             let body = Self.wireBody(request.body)
             if !messages.isEmpty, size + body.count + 16 > MessageContainer.maxContainerBytes { break }
-            queue.removeFirst()
+            taken += 1
             let msgID = clock.next(now: now)
             messages.append(InnerMessage(msgID: msgID, seqNo: nextSeqNo(contentRelated: request.contentRelated), body: body))
             size += body.count + 16
@@ -127,6 +130,8 @@ public struct ClientSession {
             requests[id] = request
             requestByMsgID[msgID] = id
         }
+        queue.removeFirst(taken)
+        guard !messages.isEmpty else { return nil }
 
         let outer: InnerMessage
         if messages.count == 1 {

@@ -127,13 +127,16 @@ public struct ServerSession {
             messages.append(InnerMessage(msgID: clock.next(now: now, isResponse: false), seqNo: nextSeqNo(false), body: w.bytes))
         }
         var size = 0
-        while let next = outgoing.first, messages.count < MessageContainer.maxMessages {
+        var taken = 0
+        while taken < outgoing.count, messages.count < MessageContainer.maxMessages {
+            let next = outgoing[taken]
             if !messages.isEmpty, size + next.body.count > MessageContainer.maxContainerBytes { break }
-            outgoing.removeFirst()
+            taken += 1
             size += next.body.count + 16
             messages.append(InnerMessage(msgID: clock.next(now: now, isResponse: next.isResponse),
                                          seqNo: nextSeqNo(next.contentRelated), body: next.body))
         }
+        outgoing.removeFirst(taken)
         let outer = messages.count == 1 ? messages[0]
             : InnerMessage(msgID: clock.next(now: now, isResponse: false), seqNo: nextSeqNo(false), body: MessageContainer.pack(messages))
         let message = EncryptedMessage(salt: serverSalt, sessionID: sessionID, msgID: outer.msgID, seqNo: outer.seqNo, body: outer.body)

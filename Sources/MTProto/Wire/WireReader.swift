@@ -31,20 +31,18 @@ struct WireReader {
 
     mutating func uint32() throws -> UInt32 {
         guard remaining >= 4 else { throw WireError.truncated(needed: 4, available: remaining) }
-        var value: UInt32 = 0
-        for i in 0..<4 { value |= UInt32(bytes[offset + i]) << (8 * i) }
+        let value = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self) }
         offset += 4
-        return value
+        return UInt32(littleEndian: value)
     }
 
     mutating func int32() throws -> Int32 { Int32(bitPattern: try uint32()) }
 
     mutating func int64() throws -> Int64 {
         guard remaining >= 8 else { throw WireError.truncated(needed: 8, available: remaining) }
-        var value: UInt64 = 0
-        for i in 0..<8 { value |= UInt64(bytes[offset + i]) << (8 * i) }
+        let value = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self) }
         offset += 8
-        return Int64(bitPattern: value)
+        return Int64(bitPattern: UInt64(littleEndian: value))
     }
 
     mutating func int128() throws -> [UInt8] { try raw(16) }

@@ -5,14 +5,13 @@ struct WireWriter {
     init(capacity: Int = 64) { bytes.reserveCapacity(capacity) }
 
     mutating func uint32(_ value: UInt32) {
-        for i in 0..<4 { bytes.append(UInt8(truncatingIfNeeded: value >> (8 * i))) }
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
     mutating func int32(_ value: Int32) { uint32(UInt32(bitPattern: value)) }
 
     mutating func int64(_ value: Int64) {
-        let v = UInt64(bitPattern: value)
-        for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * i))) }
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
     mutating func raw(_ data: [UInt8]) { bytes.append(contentsOf: data) }
