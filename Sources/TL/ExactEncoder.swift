@@ -39,21 +39,26 @@ extension TLSchema {
                         if p.flagSlot == 0 { words.0 |= p.mask } else if p.flagSlot == 1 { words.1 |= p.mask }
                     }
                 }
-                // Flags words go before the first field that follows them in schema order.
-                var pending = c.firstFlagsAt >= 0 ? 0 : 2
+                // Flags words go before the first field that follows them in schema order;
+                // `nextAt` is the position of the next one still to write (Int.max: none).
+                let secondAt = c.secondFlagsAt >= 0 ? c.secondFlagsAt : Int.max
+                var nextAt = c.firstFlagsAt >= 0 ? c.firstFlagsAt : Int.max
+                var pending = 0
                 for i in 0..<count {
                     let index = e[i].index
-                    while pending < 2, let at = c.flagsPosition(pending), at < index {
+                    while nextAt < index {
                         out.store(pending == 0 ? words.0 : words.1)
                         pending += 1
+                        nextAt = pending == 1 ? secondAt : Int.max
                     }
                     let p = params[index]
                     if p.isTrueFlag { continue }
                     guard writeFast(UnsafePointer(e + i).pointer(to: \.value)!, p.node, depth: depth + 1, into: &out) else { return false }
                 }
-                while pending < 2, c.flagsPosition(pending) != nil {
+                while nextAt != Int.max {
                     out.store(pending == 0 ? words.0 : words.1)
                     pending += 1
+                    nextAt = pending == 1 ? secondAt : Int.max
                 }
                 return true
             }
