@@ -53,7 +53,13 @@ extension TLSchema {
                     }
                     let p = params[index]
                     if p.isTrueFlag { continue }
-                    guard writeFast(UnsafePointer(e + i).pointer(to: \.value)!, p.node, depth: depth + 1, into: &out) else { return false }
+                    let value = UnsafePointer(e + i).pointer(to: \.value)!
+                    // The commonest field, an int, without a call.
+                    if case .int = p.node, case let .int(v) = value.pointee {
+                        out.store(UInt32(bitPattern: v))
+                        continue
+                    }
+                    guard writeFast(value, p.node, depth: depth + 1, into: &out) else { return false }
                 }
                 while nextAt != Int.max {
                     out.store(pending == 0 ? words.0 : words.1)
