@@ -61,7 +61,7 @@ func evpEncrypt(_ name: String, _ data: [UInt8], key: [UInt8], iv: [UInt8], into
     EVP_EncryptUpdate(ctx, &out, &written, data, Int32(data.count))
 }
 
-/// Sections to run: `crypto-bench [ige] [srp] [pq]` (default: all).
+/// Sections to run: `crypto-bench [ige] [srp] [pq] [small]` (default: all).
 let requested = Set(CommandLine.arguments.dropFirst())
 func wants(_ section: String) -> Bool { requested.isEmpty || requested.contains(section) }
 
@@ -80,6 +80,43 @@ func nextPrime(bits: Int) -> UInt64 {
 }
 let pqs: [UInt64] = (0..<200).map { _ in nextPrime(bits: 31) * nextPrime(bits: 32) }
 
+// `small`: the per-message work of MTProto 2.0 — SHA on the sizes it hashes, and sealing one
+// 100-byte message (msg_key, AES key/IV derivation, IGE) — where per-call overhead dominates.
+let smallSizes = [32, 64, 128, 256, 1024]
+let authKey = try AuthKey(SecureRandom.bytes(AuthKey.byteCount))
+let smallPlaintext = SecureRandom.bytes(128)  // 100 bytes of message + 28 bytes of padding
+let smallInputs = Dictionary(uniqueKeysWithValues: smallSizes.map { ($0, SecureRandom.bytes($0)) })
+func seal(_ plaintext: [UInt8]) throws -> Int {
+    let msgKey = MessageKey.compute(authKey: authKey, plaintext: plaintext, x: 0)
+    let (k, v) = MessageKey.aesKeyIV(authKey: authKey, msgKey: msgKey, x: 0)
+    return try AESIGE.encrypt(plaintext, key: k, iv: v).count + msgKey.count
+}
+func openSealed(_ sealed: [UInt8], msgKey: [UInt8]) throws -> Int {
+    let (k, v) = MessageKey.aesKeyIV(authKey: authKey, msgKey: msgKey, x: 0)
+    let plaintext = try AESIGE.decrypt(sealed, key: k, iv: v)
+    try MessageKey.verify(msgKey, authKey: authKey, plaintext: plaintext, x: 0)
+    return plaintext.count
+}
+let smallMsgKey = MessageKey.compute(authKey: authKey, plaintext: smallPlaintext, x: 0)
+let smallSealed = try { () throws -> [UInt8] in
+    let (k, v) = MessageKey.aesKeyIV(authKey: authKey, msgKey: smallMsgKey, x: 0)
+    return try AESIGE.encrypt(smallPlaintext, key: k, iv: v)
+}()
+/// The `small` operations by name, each returning something to keep.
+let smallOps: [(String, () throws -> Int)] = smallSizes.flatMap { n in
+    [("sha1_\(n)", { SHA1.hash(smallInputs[n]!).count }), ("sha256_\(n)", { SHA256.hash(smallInputs[n]!).count })]
+} + [("seal", { try seal(smallPlaintext) }), ("open", { try openSealed(smallSealed, msgKey: smallMsgKey) })]
+
+// CRYPTO_BENCH_PROFILE=op:N runs one `small` operation N times and exits, for
+// `valgrind --tool=callgrind` (instructions per call = difference of two N over their difference).
+if let profile = ProcessInfo.processInfo.environment["CRYPTO_BENCH_PROFILE"] {
+    let parts = profile.split(separator: ":").map(String.init)
+    guard let op = smallOps.first(where: { $0.0 == parts[0] })?.1 else { fatalError("unknown op \(parts[0])") }
+    var sink = 0
+    for _ in 0..<(Int(parts.count > 1 ? parts[1] : "") ?? 1000) { sink &+= try op() }
+    exit(sink == 42 ? 1 : 0)
+}
+
 // SRP inputs: Telegram's group, a real verifier and server B.
 let salt1 = SecureRandom.bytes(40), salt2 = SecureRandom.bytes(16), password = "correct horse battery staple"
 let verifier = try SRP.newVerifier(password: password, salt1: salt1, salt2: salt2, g: TelegramDH.g, p: TelegramDH.prime)
@@ -88,7 +125,8 @@ let server = SRPServer(verifier: verifier, salt1: salt1, salt2: salt2, g: Telegr
 // ---- Python peers (same run, run first so both sides see the same machine state) ----
 func hexString(_ b: [UInt8]) -> String { b.map { String(format: "%02x", $0) }.joined() }
 let pyArgs: [String: Any] = [
-    "sections": ["ige", "srp", "pq"].filter(wants), "sizes": sizes, "pq": pqs.map(String.init),
+    "sections": ["ige", "srp", "pq", "small"].filter(wants), "sizes": sizes, "pq": pqs.map(String.init),
+    "small": ["sizes": smallSizes, "auth_key": hexString(authKey.bytes), "plaintext": hexString(smallPlaintext)],
     "srp": ["salt1": hexString(salt1), "salt2": hexString(salt2), "g": TelegramDH.g, "p": hexString(TelegramDH.prime),
             "B": hexString(server.B), "password": password],
 ]
@@ -115,6 +153,7 @@ do {
 let peerIGE = peer["ige"] as? [String: [String: Double]] ?? [:]
 let peerSRP = peer["srp"] as? [String: Double] ?? [:]
 let peerPQ = peer["pq"] as? [String: Double] ?? [:]
+let peerSmall = peer["small"] as? [String: Double] ?? [:]
 
 func f(_ v: Double?, _ digits: Int = 0) -> String { v.map { String(format: "%.\(digits)f", $0) } ?? "—" }
 func ratio(_ a: Double?, _ b: Double?) -> String {
@@ -196,6 +235,29 @@ let (p50, p99, worst) = (each[each.count / 2], each[each.count * 99 / 100], each
 let telethonPQ = peerPQ["telethon_per_pq"]
 print("ours \(f(oursPQ * 1e6, 1)) µs mean (p50 \(f(p50 * 1e6, 1)), p99 \(f(p99 * 1e6, 1)), max \(f(worst * 1e6, 1)) µs); Telethon \(f(telethonPQ.map { $0 * 1e6 }, 1)) µs; "
       + "Telethon/ours \(ratio(telethonPQ, oursPQ)) (aim ≥ 50×)  [\(sink & 1)]")
+}
+
+if wants("small") {
+print("\nsmall inputs (ns per call, best of 7 slices; Python: hashlib, Telethon _calc_key + cryptg IGE)")
+print("op            ours ns   Python ns   Python/ours")
+for (name, op) in smallOps {
+    var sink = 0
+    var best = Double.infinity
+    for _ in 0..<7 {
+        var n = 0
+        let start = clock.now
+        var elapsed = 0.0
+        repeat {
+            for _ in 0..<20 { sink &+= try op() }
+            n += 20
+            elapsed = seconds(clock.now - start)
+        } while elapsed < 0.03
+        best = min(best, elapsed / Double(n) * 1e9)
+    }
+    let theirs = peerSmall[name]
+    print(name.padding(toLength: 12, withPad: " ", startingAt: 0), f(best).leftPad(8), f(theirs).leftPad(11),
+          ratio(theirs, best).leftPad(13), sink == 42 ? "" : "")
+}
 }
 
 extension String {

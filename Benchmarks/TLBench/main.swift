@@ -58,8 +58,9 @@ if let profile = ProcessInfo.processInfo.environment["TL_BENCH_PROFILE"] {
     let line = try String(contentsOf: fixtures, encoding: .utf8).split(separator: "\n").first { $0.contains(labels[0]) }!
     guard case let .string(hex)? = try JSONValue(parsing: String(line))["hex"], let bytes = Hex.decode(hex) else { fatalError() }
     let object = try schema.decode(bytes)
+    let encoding = parts[0] == "encode"
     for _ in 0..<(Int(parts[1]) ?? 1000) {
-        sink &+= parts[0] == "encode" ? try schema.encode(object).count : try schema.decode(bytes).fieldCount
+        sink &+= encoding ? try schema.encode(object).count : try schema.decode(bytes).fieldCount
     }
     exit(sink == 42 ? 1 : 0)
 }

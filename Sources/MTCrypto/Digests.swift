@@ -21,14 +21,42 @@ enum DigestAlgorithm {
     }
 
     func hash<Bytes: ContiguousByteInput>(_ data: Bytes) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: length)
-        let ok = data.withUnsafeBytes { input in
-            out.withUnsafeMutableBufferPointer { o in
-                EVP_Digest(input.baseAddress, input.count, o.baseAddress, nil, md, nil)
+        data.withUnsafeBytes { input in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { out in
+                digest(input, into: out.baseAddress!)
+                return Array(UnsafeBufferPointer(rebasing: out[0..<length]))
             }
         }
-        precondition(ok == 1, "EVP_Digest failed: \(openSSLReason())")
-        return out
+    }
+
+    /// Hashes the concatenation of `parts` into `out` (`length` bytes).
+    ///
+    /// Through OpenSSL's low-level SHA functions on a context on the stack: for the short
+    /// inputs MTProto hashes, `EVP_Digest` (a context allocated, initialised through the
+    /// provider and freed per call) and OpenSSL 3's one-shot `SHA256()` (an `EVP_Q_digest`
+    /// that fetches the algorithm by name per call) cost more than the hashing itself
+    /// (crypto-bench `small`). The context holds no secret after `Final`, but is wiped anyway.
+    func digest(_ parts: UnsafeRawBufferPointer..., into out: UnsafeMutablePointer<UInt8>) {
+        switch self {
+        case .sha1:
+            var ctx = SHA_CTX()
+            SHA1_Init(&ctx)
+            for part in parts where part.count > 0 { SHA1_Update(&ctx, part.baseAddress, part.count) }
+            SHA1_Final(out, &ctx)
+            withUnsafeMutableBytes(of: &ctx) { OPENSSL_cleanse($0.baseAddress, $0.count) }
+        case .sha256:
+            var ctx = SHA256_CTX()
+            SHA256_Init(&ctx)
+            for part in parts where part.count > 0 { SHA256_Update(&ctx, part.baseAddress, part.count) }
+            SHA256_Final(out, &ctx)
+            withUnsafeMutableBytes(of: &ctx) { OPENSSL_cleanse($0.baseAddress, $0.count) }
+        case .sha512:
+            var ctx = SHA512_CTX()
+            SHA512_Init(&ctx)
+            for part in parts where part.count > 0 { SHA512_Update(&ctx, part.baseAddress, part.count) }
+            SHA512_Final(out, &ctx)
+            withUnsafeMutableBytes(of: &ctx) { OPENSSL_cleanse($0.baseAddress, $0.count) }
+        }
     }
 }
 
