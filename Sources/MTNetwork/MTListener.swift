@@ -18,21 +18,49 @@ public final class MTListener: Sendable {
         self.serverChannel = serverChannel
     }
 
-    /// How long a new connection may take to show its transport before it is closed.
+    /// How long a new connection may take to show its transport before it is closed (the default).
     public static let detectionTimeout: Duration = .seconds(30)
 
-    public static func bind(host: String, port: Int, mtproxySecret: MTProxySecret?,
+    /// What a hostile or silent client may cost the server; connections past a limit are closed.
+    public struct Limits: Sendable {
+        /// The largest frame a client may announce; a longer one closes the connection unread.
+        public var maxFrameSize = 16 << 20
+        /// How long a new connection may take to show its transport.
+        public var openingTimeout: Duration = MTListener.detectionTimeout
+        /// How long an open connection may go without a packet (nil: forever). Each packet
+        /// pulled from `packets` restarts the clock; `closeWhenSilent(after:)` sets it anew.
+        public var idleTimeout: Duration?
+        /// Counts the connections open at once and refuses those past its limit; share one
+        /// between listeners to cap them together (nil: no cap).
+        public var connections: MTConnectionCounter?
+
+        public init(maxFrameSize: Int = 16 << 20, openingTimeout: Duration = MTListener.detectionTimeout,
+                    idleTimeout: Duration? = nil, connections: MTConnectionCounter? = nil) {
+            self.maxFrameSize = maxFrameSize
+            self.openingTimeout = openingTimeout
+            self.idleTimeout = idleTimeout
+            self.connections = connections
+        }
+    }
+
+    public static func bind(host: String, port: Int, mtproxySecret: MTProxySecret?, limits: Limits = Limits(),
                             handler: @escaping @Sendable (MTServerConnection) async -> Void) async throws -> MTListener {
         let replayGuard = mtproxySecret.map { _ in MTProxyReplayGuard() }
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(ChannelOptions.backlog, value: 256)
+            .serverChannelOption(ChannelOptions.backlog, value: 1024)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.autoRead, value: false)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
+                if let counter = limits.connections {
+                    guard counter.tryOpen() else { return channel.close() }
+                    channel.closeFuture.whenComplete { _ in counter.closed() }
+                }
                 let (rawHandler, makeBytes) = ChannelBytes.makeHandler()
                 let bytes = makeBytes(channel)
-                rawHandler.onActive = { Task { await accept(bytes, secret: mtproxySecret, replayGuard: replayGuard, handler: handler) } }
+                rawHandler.onActive = {
+                    Task { await accept(bytes, secret: mtproxySecret, replayGuard: replayGuard, limits: limits, handler: handler) }
+                }
                 return channel.pipeline.addHandler(rawHandler)
             }
         let channel: Channel
@@ -49,21 +77,23 @@ public final class MTListener: Sendable {
         try? await serverChannel.close()
     }
 
-    private static func accept(_ bytes: ChannelBytes, secret: MTProxySecret?, replayGuard: MTProxyReplayGuard?,
+    private static func accept(_ bytes: ChannelBytes, secret: MTProxySecret?, replayGuard: MTProxyReplayGuard?, limits: Limits,
                                handler: @Sendable (MTServerConnection) async -> Void) async {
         let phase = PhaseRecorder("waiting for the client's transport opening")
-        let detected = try? await withDeadline(detectionTimeout, phase: phase, onTimeout: { bytes.channel.close(promise: nil) }) {
-            try await detect(bytes, secret: secret, replayGuard: replayGuard)
+        let detected = try? await withDeadline(limits.openingTimeout, phase: phase, onTimeout: { bytes.channel.close(promise: nil) }) {
+            try await detect(bytes, secret: secret, replayGuard: replayGuard, maxFrameSize: limits.maxFrameSize)
         }
         guard let detected else {
             try? await bytes.channel.close()
             return
         }
-        await handler(MTServerConnection(channel: detected, remoteAddress: bytes.channel.remoteAddress?.description))
+        await handler(MTServerConnection(channel: detected, remoteAddress: bytes.channel.remoteAddress?.description,
+                                          idleTimeout: limits.idleTimeout))
     }
 
-    private static func detect(_ bytes: ChannelBytes, secret: MTProxySecret?, replayGuard: MTProxyReplayGuard?) async throws -> PacketChannel {
-        var detector = ServerTransportDetector(mtproxySecret: secret, replayGuard: replayGuard)
+    private static func detect(_ bytes: ChannelBytes, secret: MTProxySecret?, replayGuard: MTProxyReplayGuard?,
+                               maxFrameSize: Int) async throws -> PacketChannel {
+        var detector = ServerTransportDetector(mtproxySecret: secret, maxFrameSize: maxFrameSize, replayGuard: replayGuard)
         while let chunk = try await bytes.next() {
             let result = try detector.feed(chunk)
             let reply = detector.takeReply()
@@ -77,6 +107,22 @@ public final class MTListener: Sendable {
     }
 }
 
+/// Counts open connections against a limit, for `MTListener.Limits.connections`.
+public final class MTConnectionCounter: @unchecked Sendable {
+    /// The most connections open at once; more are closed as they are accepted.
+    public let limit: Int
+    private var count = 0
+    private let lock = NSLock()
+
+    public init(limit: Int) { self.limit = limit }
+
+    /// Connections open right now.
+    public var current: Int { lock.withLock { count } }
+
+    func tryOpen() -> Bool { lock.withLock { guard count < limit else { return false }; count += 1; return true } }
+    func closed() { lock.withLock { count -= 1 } }
+}
+
 /// The server's end of one client connection, its transport already known.
 public final class MTServerConnection: Sendable {
     /// Packets from the client as they are pulled; ends when the client closes.
@@ -87,18 +133,42 @@ public final class MTServerConnection: Sendable {
     /// The client's address, for logs.
     public let remoteAddress: String?
     private let channel: PacketChannel
+    private let silence: SilenceTimer?
 
-    init(channel: PacketChannel, remoteAddress: String?) {
+    init(channel: PacketChannel, remoteAddress: String?, idleTimeout: Duration? = nil) {
         self.channel = channel
         self.transport = channel.transport
         self.headerDCID = channel.headerDCID
         self.remoteAddress = remoteAddress
-        packets = channel.makePacketStream()
+        let silence = idleTimeout.map { SilenceTimer(channel: channel.bytes.channel, idle: $0) }
+        self.silence = silence
+        packets = AsyncThrowingStream(unfolding: { [channel] in
+            let packet = try await channel.nextPacket()
+            if packet != nil { silence?.restart() }
+            return packet
+        })
     }
 
+    /// Sends one packet and waits until the socket has taken it.
     public func send(_ packet: [UInt8]) async throws {
         try await channel.send(packet)
     }
+
+    /// Queues one packet behind those already queued without waiting for the socket, so a
+    /// caller can fix the order of its packets under its own lock; `flush()` waits for them.
+    /// Bytes queued and not yet written are in `unwrittenBytes`.
+    public func enqueue(_ packet: [UInt8]) {
+        channel.enqueue(packet)
+    }
+
+    /// Waits until everything queued so far is written; throws `ConnectionError.closed` if it never will be.
+    public func flush() async throws {
+        try await channel.flush()
+    }
+
+    /// Bytes queued with `enqueue` or `send` that the socket has not taken yet (a client that
+    /// does not read makes this grow; callers bound it).
+    public var unwrittenBytes: Int { channel.unwrittenBytes }
 
     /// Sends a transport error (e.g. -404 for an unknown auth key) and closes the connection.
     public func sendTransportError(_ code: Int32) async {
@@ -106,7 +176,50 @@ public final class MTServerConnection: Sendable {
         await channel.close()
     }
 
+    /// Fault injection only: frames `packet`, writes the first half of the frame and closes,
+    /// as a connection lost mid-frame would look to the client.
+    public func sendHalfFrameAndClose(_ packet: [UInt8]) async {
+        try? await channel.sendHalfFrame(packet)
+        await channel.close()
+    }
+
+    /// Closes the connection if no packet arrives within `limit` (the client's
+    /// `ping_delay_disconnect`); the next packet restores the listener's idle timeout.
+    public func closeWhenSilent(after limit: Duration) {
+        if let silence {
+            silence.restart(after: limit)
+        } else {
+            SilenceTimer(channel: channel.bytes.channel, idle: limit).restart()
+        }
+    }
+
     public func close() async {
         await channel.close()
+    }
+}
+
+/// Closes a channel that stays silent too long; restarted as packets arrive.
+final class SilenceTimer: @unchecked Sendable {
+    private let channel: Channel
+    private let idle: Duration
+    private let lock = NSLock()
+    private var scheduled: Scheduled<Void>?
+
+    init(channel: Channel, idle: Duration) {
+        self.channel = channel
+        self.idle = idle
+        channel.closeFuture.whenComplete { [self] _ in lock.withLock { scheduled?.cancel(); scheduled = nil } }
+        restart()
+    }
+
+    func restart(after limit: Duration? = nil) {
+        let (seconds, attoseconds) = (limit ?? idle).components
+        let delay = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        let channel = self.channel
+        lock.withLock {
+            scheduled?.cancel()
+            guard channel.isActive else { scheduled = nil; return }
+            scheduled = channel.eventLoop.scheduleTask(in: delay) { channel.close(promise: nil) }
+        }
     }
 }

@@ -9,7 +9,9 @@ final class PacketChannel: @unchecked Sendable {
     private let lock = NSLock()
     private var codec: TransportCodec
     private var decoded: [TransportEvent] = []
-    private var failed = false
+    private let countLock = NSLock()
+    private var lastWrite: EventLoopFuture<Void>?
+    private var unwritten = 0
 
     init(bytes: ChannelBytes, codec: TransportCodec) {
         self.bytes = bytes
@@ -26,15 +28,47 @@ final class PacketChannel: @unchecked Sendable {
     }
 
     func send(_ packet: [UInt8]) async throws {
-        // Encoding and queueing the write under one lock keeps the cipher stream and the
-        // full transport's sequence numbers in the order the bytes reach the socket.
-        let write: EventLoopFuture<Void> = lock.withLock { bytes.write(codec.encode(packet)) }
-        try await wrap(write)
+        try await wrap(enqueue(packet))
+    }
+
+    /// Frames and queues `packet` without waiting. Encoding and queueing under one lock keeps
+    /// the cipher stream and the full transport's sequence numbers in the order the bytes
+    /// reach the socket.
+    @discardableResult
+    func enqueue(_ packet: [UInt8]) -> EventLoopFuture<Void> {
+        lock.withLock { queue(codec.encode(packet)) }
     }
 
     func sendTransportError(_ code: Int32) async throws {
-        let write: EventLoopFuture<Void> = lock.withLock { bytes.write(codec.encodeTransportError(code)) }
-        try await wrap(write)
+        try await wrap(lock.withLock { queue(codec.encodeTransportError(code)) })
+    }
+
+    /// Fault injection: frames `packet` but writes only the first half of the frame.
+    func sendHalfFrame(_ packet: [UInt8]) async throws {
+        try await wrap(lock.withLock {
+            let frame = codec.encode(packet)
+            return queue(Array(frame.prefix(max(1, frame.count / 2))))
+        })
+    }
+
+    /// Waits until every write queued so far has reached the socket (writes complete in order).
+    func flush() async throws {
+        guard let last = lock.withLock({ lastWrite }) else { return }
+        try await wrap(last)
+    }
+
+    /// Bytes queued and not yet written.
+    var unwrittenBytes: Int { countLock.withLock { unwritten } }
+
+    /// Queues `data`; called under `lock`. The count has its own lock because a write can
+    /// complete at once, on this thread.
+    private func queue(_ data: [UInt8]) -> EventLoopFuture<Void> {
+        let count = data.count
+        countLock.withLock { unwritten += count }
+        let write = bytes.write(data)
+        lastWrite = write
+        write.whenComplete { [self] _ in countLock.withLock { unwritten -= count } }
+        return write
     }
 
     /// The next packet, `nil` when the peer closed cleanly. A transport error or a server's

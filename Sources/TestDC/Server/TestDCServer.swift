@@ -1,5 +1,6 @@
 import Foundation
 import MTCrypto
+import MTNetwork
 import MTProto
 
 /// How to run a test server (the `tgflow testdc` options).
@@ -30,13 +31,19 @@ public final class TestDCServer: @unchecked Sendable {
     public let publicKey: RSAPublicKey
     public let world: World
     /// Client connections open right now (all DCs).
-    public var openConnections: Int { DCListener.open.current }
-    private let listeners: [DCListener]
+    public var openConnections: Int { connections.current }
+    private let listeners: [MTListener]
+    private let connections: MTConnectionCounter
+
+    /// The largest MTProto packet a client may send (Telegram's own limit is about 1 MiB).
+    static let maxFrameSize = 1 << 20
+    /// Connections open at once across all DCs; more are closed on accept.
+    static let maxConnections = 20_000
 
     private let hub: UpdateHub
 
-    private init(dcs: [DCAddress], publicKey: RSAPublicKey, world: World, listeners: [DCListener], hub: UpdateHub) {
-        self.dcs = dcs; self.publicKey = publicKey; self.world = world; self.listeners = listeners; self.hub = hub
+    private init(dcs: [DCAddress], publicKey: RSAPublicKey, world: World, listeners: [MTListener], connections: MTConnectionCounter, hub: UpdateHub) {
+        self.dcs = dcs; self.publicKey = publicKey; self.world = world; self.listeners = listeners; self.connections = connections; self.hub = hub
     }
 
     /// Loads or makes the key and the world, then listens on every DC.
@@ -49,18 +56,22 @@ public final class TestDCServer: @unchecked Sendable {
 
         // Bind first (ports must be known before help.getConfig can list them), then hand out contexts.
         let box = ContextBox()
-        var listeners: [DCListener] = []
+        let counter = MTConnectionCounter(limit: maxConnections)
+        let limits = MTListener.Limits(maxFrameSize: maxFrameSize, openingTimeout: .seconds(options.openingTimeout),
+                                       idleTimeout: .seconds(options.idleTimeout), connections: counter)
+        let proxied = options.mtproxySecret != nil
+        var listeners: [MTListener] = []
         var dcs: [DCAddress] = []
         do {
             for n in 1...max(1, options.dcCount) {
                 let port = options.port == 0 ? 0 : options.port + n - 1
-                let listener: DCListener
+                let listener: MTListener
                 do {
-                    let proxied = options.mtproxySecret != nil
                     // An MTProxy forwards to the DC the client names in its header; a DC serves itself.
-                    listener = try await DCListener.bind(host: options.host, port: port, mtproxySecret: options.mtproxySecret,
-                                                           timeouts: .init(idle: .seconds(Int64(options.idleTimeout)), opening: .seconds(Int64(options.openingTimeout)))) { wanted in
-                        proxied ? (wanted.flatMap { box.context($0) } ?? box.context(n)) : box.context(n)
+                    listener = try await MTListener.bind(host: options.host, port: port, mtproxySecret: options.mtproxySecret, limits: limits) { link in
+                        await ServedConnection.serve(link, proxied: proxied) { wanted in
+                            proxied ? (wanted.flatMap { box.context($0) } ?? box.context(n)) : box.context(n)
+                        }
                     }
                 } catch {
                     throw TestDCError.bindFailed(host: options.host, port: port, reason: "\(error)")
@@ -75,7 +86,7 @@ public final class TestDCServer: @unchecked Sendable {
         let dispatcher = APIDispatcher(world: world, dcs: dcs)
         let hub = UpdateHub(world: world)
         box.set(dcs.map { DCContext(dcID: $0.id, world: world, dispatcher: dispatcher, privateKey: key, salts: salts, hub: hub) })
-        return TestDCServer(dcs: dcs, publicKey: key.publicKey, world: world, listeners: listeners, hub: hub)
+        return TestDCServer(dcs: dcs, publicKey: key.publicKey, world: world, listeners: listeners, connections: counter, hub: hub)
     }
 
     /// Stops listening and closes the state.

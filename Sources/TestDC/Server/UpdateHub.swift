@@ -4,7 +4,7 @@ import TL
 /// Live connections by auth key, so the world's new messages (login codes from 777000,
 /// messages from other sessions) reach logged-in sessions as `updates`, as Telegram pushes them.
 final class UpdateHub: @unchecked Sendable {
-    /// Delivers an encoded `Updates` body to one connection (hopping to its event loop).
+    /// Delivers an encoded `Updates` body to one connection (queued in order with its answers).
     typealias Sink = @Sendable ([UInt8]) -> Void
 
     private var sinks: [Int64: [ObjectIdentifier: Sink]] = [:]

@@ -1,0 +1,129 @@
+import Foundation
+import MTNetwork
+
+/// One client connection accepted by `MTListener`, served by a `DCConnection`: its packets go
+/// in, the actions that come out are carried out on the connection in order, and pushed
+/// updates from the `UpdateHub` join the same ordered stream of packets.
+final class ServedConnection: @unchecked Sendable {
+    private let link: MTServerConnection
+    private let lock = NSLock()
+    private var connection: DCConnection
+    /// Auth keys registered with the update hub.
+    private var registered: Set<Int64> = []
+    /// Behind an injected delay (pushes arriving then are dropped, as a stalled server's would be).
+    private var delayed = false
+    private var closed = false
+
+    /// Unwritten bytes past which a push closes the connection instead of queueing more:
+    /// a client that stops reading must not make the server buffer without bound.
+    static let maxUnwrittenBytes = 8 << 20
+
+    private init(link: MTServerConnection, connection: DCConnection) {
+        self.link = link
+        self.connection = connection
+    }
+
+    /// Serves `link` until either side closes; `route` picks the DC (by the header's DC id when `proxied`).
+    static func serve(_ link: MTServerConnection, proxied: Bool, route: @Sendable (Int?) -> DCContext?) async {
+        guard let context = route(proxied ? link.headerDCID.map { abs($0) % 10_000 } : nil) else {
+            await link.close()
+            return
+        }
+        await ServedConnection(link: link, connection: DCConnection(context: context)).run()
+    }
+
+    private var context: DCContext { connection.context }
+
+    private func run() async {
+        do {
+            for try await packet in link.packets {
+                // Handling and queueing the answers under one lock keeps them in order with pushes.
+                let rest: ArraySlice<ConnectionAction> = lock.withLock {
+                    let actions = connection.handle(packet)
+                    return queueSends(actions[...])
+                }
+                guard await perform(rest) else { break }
+                registerKeys()
+                // Waiting for the socket before reading on: a client that does not read stalls only itself.
+                try await link.flush()
+            }
+        } catch {
+            context.log("connection closed: \(error)")
+        }
+        finish()
+        await link.close()
+    }
+
+    /// Queues the leading `.send`s; returns the actions from the first other one on. Called under `lock`.
+    private func queueSends(_ actions: ArraySlice<ConnectionAction>) -> ArraySlice<ConnectionAction> {
+        var rest = actions
+        while case .send(let packet)? = rest.first, !closed {
+            link.enqueue(packet)
+            rest.removeFirst()
+        }
+        return rest
+    }
+
+    /// Carries out the actions in order; false when the connection is to close.
+    private func perform(_ actions: ArraySlice<ConnectionAction>) async -> Bool {
+        var rest = actions
+        while let action = rest.popFirst() {
+            switch action {
+            case .send(let packet):
+                link.enqueue(packet)
+            case .transportError(let code):
+                finish()
+                await link.sendTransportError(code)
+                return false
+            case .delay(let ms):
+                lock.withLock { delayed = true }
+                try? await Task.sleep(for: .milliseconds(ms))
+                lock.withLock { delayed = false }
+            case .sendHalfAndClose(let packet):
+                finish()
+                await link.sendHalfFrameAndClose(packet)
+                return false
+            case .closeWhenSilent(let seconds):
+                link.closeWhenSilent(after: .seconds(seconds))
+            case .close:
+                return false
+            }
+        }
+        return true
+    }
+
+    private func registerKeys() {
+        guard let hub = context.hub else { return }
+        let fresh: [Int64] = lock.withLock {
+            guard !closed else { return [] }
+            let keys = connection.activeKeys.filter { !registered.contains($0) }
+            registered.formUnion(keys)
+            return keys
+        }
+        for key in fresh {
+            hub.register(key: key, owner: ObjectIdentifier(self)) { [weak self] body in self?.push(body, key: key) }
+        }
+    }
+
+    private func push(_ body: [UInt8], key: Int64) {
+        let overflow: Bool = lock.withLock {
+            guard !closed, !delayed else { return false }
+            guard link.unwrittenBytes < Self.maxUnwrittenBytes else { return true }
+            _ = queueSends(connection.push(body, keyID: key)[...])
+            return false
+        }
+        if overflow {
+            context.log("client is not reading its updates: closing")
+            Task { await link.close() }
+        }
+    }
+
+    /// Stops pushes and leaves the update hub.
+    private func finish() {
+        let keys: [Int64] = lock.withLock {
+            closed = true
+            return Array(registered)
+        }
+        context.hub?.unregister(owner: ObjectIdentifier(self), keys: keys)
+    }
+}
