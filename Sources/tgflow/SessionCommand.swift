@@ -76,7 +76,12 @@ struct SessionCommand: AsyncParsableCommand {
             guard let line = readLine(strippingNewline: true), !line.isEmpty else {
                 throw ValidationError("no string session on standard input (pipe it in: tgflow session import FILE < string.txt)")
             }
-            let string = try StringSession(parsing: line)
+            let string: StringSession
+            do {
+                string = try StringSession(parsing: line)
+            } catch {
+                throw ValidationError("\(error)")
+            }
             let session = try open(path)
             defer { session.close() }
             try string.apply(to: session)
