@@ -43,6 +43,8 @@ public final class MTListener: Sendable {
         }
     }
 
+    /// Listens on `host:port`. `handler` runs once per connection whose transport was detected,
+    /// on that connection's event loop: it may await freely but must not block the thread.
     public static func bind(host: String, port: Int, mtproxySecret: MTProxySecret?, limits: Limits = Limits(),
                             handler: @escaping @Sendable (MTServerConnection) async -> Void) async throws -> MTListener {
         let replayGuard = mtproxySecret.map { _ in MTProxyReplayGuard() }
