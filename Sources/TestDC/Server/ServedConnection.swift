@@ -13,10 +13,15 @@ final class ServedConnection: @unchecked Sendable {
     /// Behind an injected delay (pushes arriving then are dropped, as a stalled server's would be).
     private var delayed = false
     private var closed = false
+    /// Pushes run here, in order and never on the caller's thread: the hub may call from
+    /// inside another connection's request, under the world's lock.
+    private let pushes = DispatchQueue(label: "testdc.pushes")
 
     /// Unwritten bytes past which a push closes the connection instead of queueing more:
     /// a client that stops reading must not make the server buffer without bound.
     static let maxUnwrittenBytes = 8 << 20
+    /// Unwritten answer bytes past which the next packet is not read until they are written.
+    static let readAheadOfWrites = 1 << 20
 
     private init(link: MTServerConnection, connection: DCConnection) {
         self.link = link
@@ -44,8 +49,8 @@ final class ServedConnection: @unchecked Sendable {
                 }
                 guard await perform(rest) else { break }
                 registerKeys()
-                // Waiting for the socket before reading on: a client that does not read stalls only itself.
-                try await link.flush()
+                // Past a bound, wait for the socket before reading on: a client that does not read stalls only itself.
+                if link.unwrittenBytes > Self.readAheadOfWrites { try await link.flush() }
             }
         } catch {
             context.log("connection closed: \(error)")
@@ -101,7 +106,10 @@ final class ServedConnection: @unchecked Sendable {
             return keys
         }
         for key in fresh {
-            hub.register(key: key, owner: ObjectIdentifier(self)) { [weak self] body in self?.push(body, key: key) }
+            hub.register(key: key, owner: ObjectIdentifier(self)) { [weak self] body in
+                guard let self else { return }
+                pushes.async { [weak self] in self?.push(body, key: key) }
+            }
         }
     }
 
