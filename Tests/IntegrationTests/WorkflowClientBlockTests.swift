@@ -111,10 +111,12 @@ final class WorkflowClientBlockTests: XCTestCase {
 
     // MARK: 2FA recovery email
 
-    func testSet2FAWithRecoveryEmailConfirmedFromCodeLog() async throws {
-        let server = try await WorkflowTestServer(test: self)
+    /// A workflow that logs in and sets a 2FA password with a recovery email through `kind`
+    /// (set_2fa or ensure_2fa); the email's confirmation code comes from a command that reads
+    /// the newest email code in the server's code log.
+    func emailWorkflow(kind: String, phone: String, server: WorkflowTestServer) throws -> String {
         let readCode = #"/usr/bin/grep '"method":"email"' "$0" | /usr/bin/tail -n 1 | /usr/bin/sed -E 's/.*"code":"([0-9]+)".*/\1/'"#
-        let path = try write("email.yaml", """
+        return try write("email-\(kind).yaml", """
         version: 1
         secrets:
           password: { env: TWO_FA }
@@ -123,9 +125,9 @@ final class WorkflowClientBlockTests: XCTestCase {
           session: accounts/email
         steps:
           - id: login
-            login: { phone: "+9996621241", first_name: Mail, accept_terms: true }
+            login: { phone: "\(phone)", first_name: Mail, accept_terms: true }
           - id: set
-            set_2fa:
+            \(kind):
               password: ${{ secrets.password }}
               hint: mail hint
               email: ${{ secrets.email }}
@@ -136,15 +138,43 @@ final class WorkflowClientBlockTests: XCTestCase {
           has_password: ${{ default(steps.pw.outputs.result.has_password, false) }}
           has_recovery: ${{ default(steps.pw.outputs.result.has_recovery, false) }}
           hint: ${{ steps.pw.outputs.result.hint }}
+          changed: ${{ steps.set.outputs.changed }}
         """)
+    }
+
+    func emailCodesSent(_ server: WorkflowTestServer) -> Int {
+        let log = (try? String(contentsOfFile: server.codeLogPath, encoding: .utf8)) ?? ""
+        return log.components(separatedBy: #""method":"email""#).count - 1
+    }
+
+    func testEnsure2FAWithRecoveryEmailSetsOnceThenLeavesItAlone() async throws {
+        let server = try await WorkflowTestServer(test: self)
+        let path = try emailWorkflow(kind: "ensure_2fa", phone: "+9996621242", server: server)
+        let env = ["TWO_FA": "ensure-mail-pw-31", "RECOVERY_EMAIL": "keeper@example.org"]
+        let first = try await server.run(path, env: env)
+        XCTAssertEqual(first.exitCode, .succeeded, first.message ?? "")
+        XCTAssertEqual(first.outputs["changed"], .bool(true))
+        XCTAssertEqual(first.outputs["has_recovery"], .bool(true))
+        XCTAssertEqual(emailCodesSent(server), 1)
+
+        // A fresh run finds the password in place: nothing changes, no second email code.
+        let second = try await server.run(path, env: env, state: dir.appendingPathComponent("again.db").path)
+        XCTAssertEqual(second.exitCode, .succeeded, second.message ?? "")
+        XCTAssertEqual(second.outputs["changed"], .bool(false))
+        XCTAssertEqual(second.outputs["has_recovery"], .bool(true))
+        XCTAssertEqual(emailCodesSent(server), 1)
+    }
+
+    func testSet2FAWithRecoveryEmailConfirmedFromCodeLog() async throws {
+        let server = try await WorkflowTestServer(test: self)
+        let path = try emailWorkflow(kind: "set_2fa", phone: "+9996621241", server: server)
         let sink = RecordingSink()
         let outcome = try await server.run(path, env: ["TWO_FA": "mail-2fa-password-77", "RECOVERY_EMAIL": "owner@example.org"], recorder: sink)
         XCTAssertEqual(outcome.exitCode, .succeeded, "\(outcome.message ?? "")\n\(sink.text)")
         XCTAssertEqual(outcome.outputs["has_password"], .bool(true))
         XCTAssertEqual(outcome.outputs["has_recovery"], .bool(true), "the recovery email was not confirmed")
         XCTAssertEqual(outcome.outputs["hint"], .string("mail hint"))
-        let log = (try? String(contentsOfFile: server.codeLogPath, encoding: .utf8)) ?? ""
-        XCTAssertEqual(log.components(separatedBy: #""method":"email""#).count - 1, 1, log)
+        XCTAssertEqual(emailCodesSent(server), 1)
         XCTAssertFalse(sink.text.contains("mail-2fa-password-77"))
         XCTAssertFalse(sink.text.contains("owner@example.org"), sink.text)
 
