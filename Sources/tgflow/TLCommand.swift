@@ -24,6 +24,9 @@ struct TLCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
+            guard !name.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ValidationError("give a method (auth.sendCode), constructor (inputPeerUser) or type (InputPeer) name")
+            }
             let schema = TLSchema.shared
             if let combinator = schema.combinator(named: name) {
                 print(json ? Self.json(combinator).serialized(pretty: true) : Self.text(combinator))

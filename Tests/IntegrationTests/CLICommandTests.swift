@@ -36,6 +36,7 @@ final class CLICommandTests: CLITestCase {
             (["session", "import", dir.appendingPathComponent("x").path], "no string session on standard input"),
             (["tl", "describe"], "Missing expected argument '<name>'"),
             (["tl", "describe", "auth.sendCode", "--yaml"], "Unknown option '--yaml'"),
+            (["tl", "describe", ""], "tgflow tl describe: give a method"),
         ]
         for (arguments, message) in cases {
             let r = try tgflow(arguments)
@@ -104,6 +105,16 @@ final class CLICommandTests: CLITestCase {
         XCTAssertGreaterThan(count, 3)
         XCTAssertTrue(t.stdout.hasPrefix("type InputPeer: \(count) constructors\n"), t.stdout)
         XCTAssertEqual(t.stdout.components(separatedBy: "(constructor) of type InputPeer").count - 1, count, t.stdout)
+    }
+
+    func testDescribeMTProtoAndGenericMethods() throws {
+        let req = try tgflow(["tl", "describe", "req_pq_multi"])
+        XCTAssertEqual(req.status, 0, req.all)
+        XCTAssertEqual(req.stdout, "req_pq_multi#be7e8ef1 (method) returns ResPQ\n  nonce  int128  required\n")
+        let layer = try tgflow(["tl", "describe", "invokeWithLayer"])
+        XCTAssertEqual(layer.status, 0, layer.all)
+        XCTAssertTrue(layer.stdout.hasPrefix("invokeWithLayer#da9b0d0d (method) returns X\n"), layer.stdout)
+        XCTAssertTrue(layer.stdout.contains("query  !X   required"), layer.stdout)
     }
 
     func testDescribeJSON() throws {

@@ -52,6 +52,7 @@ class CLITestCase: XCTestCase {
         return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    @discardableResult
     func write(_ name: String, _ text: String) throws -> String {
         let path = dir.appendingPathComponent(name).path
         try text.write(toFile: path, atomically: true, encoding: .utf8)

@@ -47,17 +47,7 @@ final class WorkflowExampleTests: XCTestCase {
     }
 
     func testProxyLogin() async throws {
-        let python = RepoPaths.root.appendingPathComponent(".venv/bin/python").path
-        guard FileManager.default.isExecutableFile(atPath: python) else { throw XCTSkip("needs .venv with pproxy (scripts/test creates it in CI)") }
-        let port = 20000 + Int(getpid() % 20000)
-        let proxy = Process()
-        proxy.executableURL = URL(fileURLWithPath: python)
-        proxy.arguments = ["-m", "pproxy", "-l", "socks5://127.0.0.1:\(port)#me:secret"]
-        proxy.standardOutput = FileHandle.nullDevice
-        proxy.standardError = FileHandle.nullDevice
-        try proxy.run()
-        defer { proxy.terminate() }
-        try await Task.sleep(nanoseconds: 1_500_000_000)
+        let port = try startPProxy("socks5://127.0.0.1:{port}#me:secret")
         let server = try await WorkflowTestServer(test: self)
         let sink = RecordingSink()
         let outcome = try await server.run(RepoPaths.workflow("proxy-login.yaml"), inputs: [("proxy_port", "\(port)")], recorder: sink)

@@ -41,6 +41,12 @@ final class WorkflowTestServer {
 
     /// Runs a workflow file in-process against this server.
     func run(_ path: String, inputs: [(String, String)] = [], env: [String: String] = [:], state: String? = nil, recorder: RecordingSink = RecordingSink()) async throws -> RunOutcome {
+        try await Self.run(path, infoPath: infoPath, directory: directory, inputs: inputs, env: env, state: state, recorder: recorder)
+    }
+
+    /// Runs a workflow file in-process against the test server an info file describes
+    /// (this one, or a `tgflow testdc` process), with `directory` for its files and state.
+    static func run(_ path: String, infoPath: String, directory: URL, inputs: [(String, String)] = [], env: [String: String] = [:], state: String? = nil, recorder: RecordingSink = RecordingSink()) async throws -> RunOutcome {
         let workflow = try WorkflowLoader.load(path: path)
         let problems = WorkflowValidator(catalog: TLMethodCatalog()).validate(workflow)
         XCTAssertEqual(problems, [], path)
@@ -71,4 +77,62 @@ enum RepoPaths {
             ?? root.appendingPathComponent(".build/debug")
         return products.appendingPathComponent("tgflow").path
     }
+}
+
+extension XCTestCase {
+    /// Starts pproxy listening on a free port (the `{port}` in `listen`); stopped at teardown.
+    func startPProxy(_ listen: String) throws -> Int {
+        let python = RepoPaths.root.appendingPathComponent(".venv/bin/python").path
+        guard FileManager.default.isExecutableFile(atPath: python) else { throw XCTSkip("needs .venv with pproxy (scripts/test creates it in CI)") }
+        let port = try freePort()
+        let proxy = Process()
+        proxy.executableURL = URL(fileURLWithPath: python)
+        // --auth 0: check credentials on every connection (pproxy otherwise trusts an IP for 30 days).
+        proxy.arguments = ["-m", "pproxy", "--auth", "0", "-l", listen.replacingOccurrences(of: "{port}", with: "\(port)")]
+        proxy.standardOutput = FileHandle.nullDevice
+        proxy.standardError = FileHandle.nullDevice
+        try proxy.run()
+        // pproxy ignores SIGTERM.
+        addTeardownBlock { kill(proxy.processIdentifier, SIGKILL); proxy.waitUntilExit() }
+        try waitForListener(port: port, timeout: 15)
+        return port
+    }
+}
+
+/// A loopback port nobody is listening on right now (bound, read back, closed).
+func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw POSIXError(.EMFILE) }
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = 0
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 } }
+    guard bound else { throw POSIXError(.EADDRINUSE) }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
+
+/// Waits until something accepts connections on a loopback port.
+func waitForListener(port: Int, timeout: TimeInterval) throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = UInt16(port).bigEndian
+        let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 } }
+        close(fd)
+        if ok { return }
+        usleep(100_000)
+    }
+    throw NotListening(port: port, timeout: timeout)
+}
+
+struct NotListening: Error, CustomStringConvertible {
+    let port: Int
+    let timeout: TimeInterval
+    var description: String { "nothing listens on 127.0.0.1:\(port) after \(Int(timeout)) s" }
 }
