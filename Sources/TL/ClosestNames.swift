@@ -1,7 +1,7 @@
 /// Ranks names by edit distance (case-insensitive), so an unknown method or
 /// field can be answered with "did you mean …" (always the `limit` closest).
-enum ClosestNames {
-    static func find<S: Sequence>(_ name: String, among candidates: S, limit: Int) -> [String] where S.Element == String {
+public enum ClosestNames {
+    public static func find<S: Sequence>(_ name: String, among candidates: S, limit: Int) -> [String] where S.Element == String {
         let target = Array(name.lowercased().utf8)
         var scored: [(distance: Int, name: String)] = []
         for candidate in candidates {
@@ -13,6 +13,11 @@ enum ClosestNames {
         }
         scored.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.name < $1.name }
         return scored.prefix(limit).map(\.name)
+    }
+
+    /// Case-insensitive Levenshtein distance between two names.
+    public static func distance(_ a: String, _ b: String) -> Int {
+        distance(Array(a.lowercased().utf8), Array(b.lowercased().utf8))
     }
 
     static func distance(_ a: [UInt8], _ b: [UInt8]) -> Int {

@@ -52,6 +52,14 @@ extension JSONValue {
         out.append(contentsOf: repeatElement(0x20, count: indent * 2))
     }
 
+    /// `s` as a JSON string literal (quotes included), escaped as RFC 8259 requires.
+    public static func quoted(_ s: String) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count + 2)
+        writeString(s, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
     private static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for b in s.utf8 {

@@ -1,3 +1,4 @@
+import TL
 import Foundation
 import MTCrypto
 import MTNetwork
@@ -96,8 +97,8 @@ public final class TestDCServer: @unchecked Sendable {
 
     /// The info file's JSON: `{"dcs":[{"id","host","port"}],"rsa_public_key","fingerprint"}`.
     public var infoJSON: String {
-        let dcList = dcs.map { "{\"id\":\($0.id),\"host\":\(jsonString($0.host)),\"port\":\($0.port)}" }.joined(separator: ",")
-        return "{\"dcs\":[\(dcList)],\"rsa_public_key\":\(jsonString(publicKey.pkcs1PEM)),\"fingerprint\":\"\(publicKey.fingerprint)\"}"
+        let dcList = dcs.map { "{\"id\":\($0.id),\"host\":\(JSONValue.quoted($0.host)),\"port\":\($0.port)}" }.joined(separator: ",")
+        return "{\"dcs\":[\(dcList)],\"rsa_public_key\":\(JSONValue.quoted(publicKey.pkcs1PEM)),\"fingerprint\":\"\(publicKey.fingerprint)\"}"
     }
 
     /// Writes the info file atomically (readers never see half of it).
@@ -139,20 +140,4 @@ private final class ContextBox: @unchecked Sendable {
     private let lock = NSLock()
     func set(_ c: [DCContext]) { lock.withLock { contexts = c } }
     func context(_ dc: Int) -> DCContext? { lock.withLock { contexts.indices.contains(dc - 1) ? contexts[dc - 1] : nil } }
-}
-
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-        }
-    }
-    return out + "\""
 }

@@ -1,3 +1,4 @@
+import TL
 import Foundation
 
 /// A place in a workflow file: 1-based line and column (columns count Unicode scalars).
@@ -79,39 +80,21 @@ public enum DiagnosticPrinter {
     public static func json(_ diagnostics: [Diagnostic]) -> String {
         let items = diagnostics.map { d -> String in
             let fields: [(String, String)] = [
-                ("file", jsonString(d.location.file)), ("line", String(d.location.line)),
-                ("column", String(d.location.column)), ("message", jsonString(d.message)),
-                ("rule", jsonString(d.rule.rawValue)),
+                ("file", JSONValue.quoted(d.location.file)), ("line", String(d.location.line)),
+                ("column", String(d.location.column)), ("message", JSONValue.quoted(d.message)),
+                ("rule", JSONValue.quoted(d.rule.rawValue)),
             ]
-            return "{" + fields.map { "\(jsonString($0.0)):\($0.1)" }.joined(separator: ",") + "}"
+            return "{" + fields.map { "\(JSONValue.quoted($0.0)):\($0.1)" }.joined(separator: ",") + "}"
         }
         return "[" + items.joined(separator: ",") + "]"
     }
-}
-
-/// JSON string literal with the escapes RFC 8259 requires.
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case let c where c.value < 0x20:
-            out += String(format: "\\u%04x", c.value)
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
 }
 
 /// The valid name closest to `name` by edit distance, if it is close enough to be a likely typo.
 func closestName(to name: String, in candidates: [String]) -> String? {
     var best: (String, Int)?
     for candidate in candidates {
-        let d = editDistance(name.lowercased(), candidate.lowercased())
+        let d = ClosestNames.distance(name, candidate)
         if best == nil || d < best!.1 { best = (candidate, d) }
     }
     guard let (candidate, distance) = best else { return nil }
@@ -125,21 +108,4 @@ func closestName(to name: String, in candidates: [String]) -> String? {
 /// ", did you mean 'x'?" or nothing.
 func didYouMean(_ name: String, _ candidates: [String]) -> String {
     closestName(to: name, in: candidates).map { "; did you mean '\($0)'?" } ?? ""
-}
-
-func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
-    if a.isEmpty { return b.count }
-    if b.isEmpty { return a.count }
-    var previous = Array(0...b.count)
-    var current = [Int](repeating: 0, count: b.count + 1)
-    for i in 1...a.count {
-        current[0] = i
-        for j in 1...b.count {
-            let cost = a[i - 1] == b[j - 1] ? 0 : 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-        }
-        swap(&previous, &current)
-    }
-    return previous[b.count]
 }

@@ -1,3 +1,4 @@
+import TL
 import Foundation
 
 /// A typed workflow value: what inputs, expressions and step outputs hold. JSON-shaped,
@@ -54,10 +55,10 @@ public indirect enum Value: Hashable, Sendable {
             if d.isNaN || d.isInfinite { return "null" }
             if d.rounded() == d && abs(d) < 1e15 { return String(Int64(d)) }
             return String(d)
-        case .string(let s): return jsonString(s)
+        case .string(let s): return JSONValue.quoted(s)
         case .array(let a): return "[" + a.map(\.json).joined(separator: ",") + "]"
         case .object(let o):
-            return "{" + o.keys.sorted().map { jsonString($0) + ":" + o[$0]!.json }.joined(separator: ",") + "}"
+            return "{" + o.keys.sorted().map { JSONValue.quoted($0) + ":" + o[$0]!.json }.joined(separator: ",") + "}"
         }
     }
 

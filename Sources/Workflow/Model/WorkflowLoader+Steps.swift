@@ -1,3 +1,4 @@
+import TL
 import Foundation
 
 /// Reading `steps:`: one kind per step, its parameters, retry policies and `uses:` templates.
@@ -176,7 +177,7 @@ extension WorkflowLoader {
     /// A location-free rendering of a node, so that a step's digest changes only with its meaning.
     func canonical(_ node: YNode) -> String {
         switch node.kind {
-        case .scalar(let s, let quoted): return (quoted ? "s:" : "p:") + jsonString(s)
+        case .scalar(let s, let quoted): return (quoted ? "s:" : "p:") + JSONValue.quoted(s)
         case .sequence(let items): return "[" + items.map(canonical).joined(separator: ",") + "]"
         case .mapping(let pairs): return "{" + pairs.map { canonical($0.key) + ":" + canonical($0.value) }.joined(separator: ",") + "}"
         }

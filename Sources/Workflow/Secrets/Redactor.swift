@@ -1,3 +1,4 @@
+import TL
 import Foundation
 
 /// Masks every registered secret, and its base64, hex, JSON-escaped and percent-encoded
@@ -26,7 +27,7 @@ public final class Redactor: @unchecked Sendable {
         let hex = bytes.map { String(format: "%02x", $0) }.joined()
         forms.insert(hex)
         forms.insert(hex.uppercased())
-        let escaped = String(jsonString(secret).dropFirst().dropLast())
+        let escaped = String(JSONValue.quoted(secret).dropFirst().dropLast())
         forms.insert(escaped)
         forms.insert(escaped.replacingOccurrences(of: "/", with: "\\/"))
         if let percent = secret.addingPercentEncoding(withAllowedCharacters: .alphanumerics) { forms.insert(percent) }
