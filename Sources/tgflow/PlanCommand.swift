@@ -11,16 +11,7 @@ struct PlanCommand: AsyncParsableCommand {
     @Flag(help: "One JSON object instead of text.") var json = false
 
     func run() async throws {
-        let workflow: Workflow
-        do {
-            workflow = try WorkflowLoader.load(path: file)
-            let problems = WorkflowValidator(catalog: TLMethodCatalog()).validate(workflow)
-            if !problems.isEmpty { throw DiagnosticList(problems) }
-        } catch let list as DiagnosticList {
-            let source = try? String(contentsOfFile: file, encoding: .utf8)
-            for d in list.diagnostics { FileHandle.standardError.write(Data((DiagnosticPrinter.human(d, source: d.location.file == file ? source : nil) + "\n").utf8)) }
-            throw ExitCode(2)
-        }
+        let workflow = try loadValidWorkflow(path: file)
         let plan = WorkflowPlan(workflow)
         if json { print(plan.json.json) } else { print(plan.text) }
     }

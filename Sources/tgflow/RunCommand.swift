@@ -25,18 +25,7 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Resend a non-idempotent call that was in flight when the last run stopped.") var retryUnsafe = false
 
     func run() async throws {
-        let workflow: Workflow
-        do {
-            workflow = try WorkflowLoader.load(path: file)
-            let problems = WorkflowValidator(catalog: TLMethodCatalog()).validate(workflow)
-            if !problems.isEmpty { throw DiagnosticList(problems) }
-        } catch let list as DiagnosticList {
-            let source = try? String(contentsOfFile: file, encoding: .utf8)
-            for d in list.diagnostics {
-                FileHandle.standardError.write(Data((DiagnosticPrinter.human(d, source: d.location.file == file ? source : nil) + "\n").utf8))
-            }
-            throw ExitCode(RunExitCode.usage.rawValue)
-        }
+        let workflow = try loadValidWorkflow(path: file)
         if testdc && server != nil { fail("--testdc and --server cannot be used together") }
 
         var options = RunOptions(environment: .process)
