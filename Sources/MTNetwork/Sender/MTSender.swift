@@ -26,6 +26,8 @@ public actor MTSender {
     private var writerSignal: AsyncStream<Void>.Continuation?
     /// Plain packets of the auth key exchange, sent before anything the session has.
     private var plainOutbox: [[UInt8]] = []
+    /// A direct write (see `flush`) has not completed yet.
+    private var writing = false
     private var readerTask: Task<Void, Never>?
     private var writerTask: Task<Void, Never>?
     private var pingTask: Task<Void, Never>?
@@ -49,6 +51,8 @@ public actor MTSender {
 
     /// Connections opened so far (1 after the first connect; more after reconnects).
     public private(set) var connectionsOpened = 0
+    /// Packets handed to the connection so far (requests share packets when many are in flight).
+    public private(set) var packetsSent = 0
 
     /// - Parameters:
     ///   - authKey: the stored key for this data centre, or nil to create one on connect.
@@ -146,6 +150,7 @@ public actor MTSender {
         generation += 1
         let gen = generation
         connection = conn
+        writing = false
         startWriter(conn, gen)
         startReader(conn, gen)
         do {
@@ -272,16 +277,35 @@ public actor MTSender {
         }
     }
 
-    /// Tells the writer there is something to send. Requests submitted until the
-    /// writer comes for them (`takePackets`) share one packet — one container —
-    /// instead of one packet each.
+    /// Sends what is due. Requests submitted while the previous packet is still being
+    /// written share the next packet — one container — instead of one packet each.
+    /// A connection that can queue bytes without suspending (`DirectPacketWriter`) is
+    /// written from here; others go through the writer task.
     private func flush() {
-        writerSignal?.yield()
+        guard let direct = connection as? DirectPacketWriter else {
+            writerSignal?.yield()
+            return
+        }
+        guard !writing else { return }  // `written` sends what queued up meanwhile
+        let gen = generation
+        let packets = takePackets(gen)
+        guard !packets.isEmpty else { return }
+        writing = true
+        direct.write(packets) { error in
+            Task { await self.written(gen, error) }
+        }
+    }
+
+    private func written(_ gen: Int, _ error: Error?) {
+        guard gen == generation else { return }
+        writing = false
+        if let error { return lost(gen, error) }
+        flush()
     }
 
     private func sendPlain(_ packet: [UInt8]) {
         plainOutbox.append(packet)
-        writerSignal?.yield()
+        flush()
     }
 
     /// Everything due on connection `gen`, in order: exchange packets, then what the
@@ -294,6 +318,7 @@ public actor MTSender {
             while let packet = session!.nextPacket(now: Date()) { packets.append(packet) }
             scheduleAcks()
         }
+        packetsSent += packets.count
         return packets
     }
 
