@@ -133,18 +133,18 @@ public final class MTServerConnection: Sendable {
     /// The client's address, for logs.
     public let remoteAddress: String?
     private let channel: PacketChannel
-    private let silence: SilenceTimer?
+    private let silence: SilenceTimer
 
     init(channel: PacketChannel, remoteAddress: String?, idleTimeout: Duration? = nil) {
         self.channel = channel
         self.transport = channel.transport
         self.headerDCID = channel.headerDCID
         self.remoteAddress = remoteAddress
-        let silence = idleTimeout.map { SilenceTimer(channel: channel.bytes.channel, idle: $0) }
+        let silence = SilenceTimer(channel: channel.bytes.channel, idle: idleTimeout)
         self.silence = silence
         packets = AsyncThrowingStream(unfolding: { [channel] in
             let packet = try await channel.nextPacket()
-            if packet != nil { silence?.restart() }
+            if packet != nil { silence.restart() }
             return packet
         })
     }
@@ -184,13 +184,9 @@ public final class MTServerConnection: Sendable {
     }
 
     /// Closes the connection if no packet arrives within `limit` (the client's
-    /// `ping_delay_disconnect`); the next packet restores the listener's idle timeout.
+    /// `ping_delay_disconnect`); the next packet restores the listener's idle timeout (or none).
     public func closeWhenSilent(after limit: Duration) {
-        if let silence {
-            silence.restart(after: limit)
-        } else {
-            SilenceTimer(channel: channel.bytes.channel, idle: limit).restart()
-        }
+        silence.restart(after: limit)
     }
 
     public func close() async {
@@ -201,24 +197,27 @@ public final class MTServerConnection: Sendable {
 /// Closes a channel that stays silent too long; restarted as packets arrive.
 final class SilenceTimer: @unchecked Sendable {
     private let channel: Channel
-    private let idle: Duration
+    private let idle: Duration?
     private let lock = NSLock()
     private var scheduled: Scheduled<Void>?
 
-    init(channel: Channel, idle: Duration) {
+    /// `idle`: how long the channel may be silent (nil: as long as it likes, unless `restart(after:)` says otherwise).
+    init(channel: Channel, idle: Duration?) {
         self.channel = channel
         self.idle = idle
         channel.closeFuture.whenComplete { [self] _ in lock.withLock { scheduled?.cancel(); scheduled = nil } }
         restart()
     }
 
+    /// Starts the clock again with `limit`, or with the idle timeout (none: no deadline).
     func restart(after limit: Duration? = nil) {
-        let (seconds, attoseconds) = (limit ?? idle).components
-        let delay = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         let channel = self.channel
         lock.withLock {
             scheduled?.cancel()
-            guard channel.isActive else { scheduled = nil; return }
+            scheduled = nil
+            guard let wait = limit ?? idle, channel.isActive else { return }
+            let (seconds, attoseconds) = wait.components
+            let delay = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
             scheduled = channel.eventLoop.scheduleTask(in: delay) { channel.close(promise: nil) }
         }
     }

@@ -69,16 +69,20 @@ final class ListenerLimitsTests: XCTestCase {
         let listener = try await MTListener.bind(host: "127.0.0.1", port: 0, mtproxySecret: nil) { connection in
             do {
                 for try await packet in connection.packets {
-                    connection.closeWhenSilent(after: .milliseconds(300))
+                    connection.closeWhenSilent(after: .milliseconds(500))
                     try await connection.send(packet)
                 }
             } catch {}
         }
         let connection = try await open(listener)
         var packets = connection.packets.makeAsyncIterator()
-        try await connection.send([9, 9, 9, 9])
-        let echoed = await next(&packets, within: 3)
-        XCTAssertEqual(echoed, .packet([9, 9, 9, 9]))
+        // Each packet moves the deadline: the first one's must not close the connection later.
+        for i in 0..<5 {
+            try await connection.send([9, 9, 9, UInt8(i)])
+            let echoed = await next(&packets, within: 3)
+            XCTAssertEqual(echoed, .packet([9, 9, 9, UInt8(i)]), "packet \(i)")
+            try await Task.sleep(for: .milliseconds(300))
+        }
         let closed = await next(&packets, within: 3)
         XCTAssertEqual(closed, .ended)
         await connection.close()

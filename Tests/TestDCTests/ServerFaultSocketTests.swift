@@ -99,6 +99,25 @@ final class ServerFaultSocketTests: XCTestCase {
         await server.close()
     }
 
+    func testConnectionsPastTheCapAreClosedAndCountedAcrossDCs() async throws {
+        var options = TestDCOptions()
+        options.dcCount = 2
+        options.maxConnections = 2
+        let server = try await TestDCServer.start(options)
+        let first = try RawSocket(port: server.dcs[0].port)
+        let second = try RawSocket(port: server.dcs[1].port)
+        first.send([0xef])
+        second.send([0xef])
+        let deadline = Date().addingTimeInterval(3)
+        while server.openConnections < 2, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        XCTAssertEqual(server.openConnections, 2)
+        let third = try RawSocket(port: server.dcs[0].port)
+        XCTAssertTrue(third.receive().closed, "a third connection is past the cap")
+        XCTAssertEqual(server.openConnections, 2)
+        await server.close()
+        withExtendedLifetime((first, second)) {}
+    }
+
     func testIdleConnectionsAreClosed() async throws {
         let server = try await start(idleTimeout: 1)
         let connection = try await MTConnection.open(to: DataCenter(id: 1, host: "127.0.0.1", port: server.dcs[0].port), transport: .intermediate,

@@ -13,6 +13,9 @@ final class ServedConnection: @unchecked Sendable {
     /// Behind an injected delay (pushes arriving then are dropped, as a stalled server's would be).
     private var delayed = false
     private var closed = false
+    /// Pushes run here, in order and never on the caller's thread: the hub may call from
+    /// inside another connection's request, under the world's lock.
+    private let pushes = DispatchQueue(label: "testdc.pushes")
 
     /// Unwritten bytes past which a push closes the connection instead of queueing more:
     /// a client that stops reading must not make the server buffer without bound.
@@ -101,7 +104,9 @@ final class ServedConnection: @unchecked Sendable {
             return keys
         }
         for key in fresh {
-            hub.register(key: key, owner: ObjectIdentifier(self)) { [weak self] body in self?.push(body, key: key) }
+            hub.register(key: key, owner: ObjectIdentifier(self)) { [weak self] body in
+                self?.pushes.async { self?.push(body, key: key) }
+            }
         }
     }
 

@@ -21,6 +21,8 @@ public struct TestDCOptions: Sendable {
     public var idleTimeout = 180
     /// Seconds a new connection has to show its transport.
     public var openingTimeout = 20
+    /// Client connections open at once across all DCs; more are closed as they are accepted.
+    public var maxConnections = 20_000
 
     public init() {}
 }
@@ -37,8 +39,6 @@ public final class TestDCServer: @unchecked Sendable {
 
     /// The largest MTProto packet a client may send (Telegram's own limit is about 1 MiB).
     static let maxFrameSize = 1 << 20
-    /// Connections open at once across all DCs; more are closed on accept.
-    static let maxConnections = 20_000
 
     private let hub: UpdateHub
 
@@ -56,7 +56,7 @@ public final class TestDCServer: @unchecked Sendable {
 
         // Bind first (ports must be known before help.getConfig can list them), then hand out contexts.
         let box = ContextBox()
-        let counter = MTConnectionCounter(limit: maxConnections)
+        let counter = MTConnectionCounter(limit: options.maxConnections)
         let limits = MTListener.Limits(maxFrameSize: maxFrameSize, openingTimeout: .seconds(options.openingTimeout),
                                        idleTimeout: .seconds(options.idleTimeout), connections: counter)
         let proxied = options.mtproxySecret != nil
