@@ -18,6 +18,8 @@ public actor MTSender {
     private var savedSalt: Int64?
     private var session: ClientSession?
     private var connection: PacketConnection?
+    /// `connection` when it can be written without suspending (looked up once per connection).
+    private var directWriter: DirectPacketWriter?
     private var generation = 0
     private var connecting: Task<Void, Error>?
     private var isShutDown = false
@@ -150,8 +152,9 @@ public actor MTSender {
         generation += 1
         let gen = generation
         connection = conn
+        directWriter = conn as? DirectPacketWriter
         writing = false
-        startWriter(conn, gen)
+        if directWriter == nil { startWriter(conn, gen) }
         startReader(conn, gen)
         do {
             var fresh = false
@@ -282,7 +285,7 @@ public actor MTSender {
     /// A connection that can queue bytes without suspending (`DirectPacketWriter`) is
     /// written from here; others go through the writer task.
     private func flush() {
-        guard let direct = connection as? DirectPacketWriter else {
+        guard let direct = directWriter else {
             writerSignal?.yield()
             return
         }
@@ -436,6 +439,7 @@ public actor MTSender {
         plainOutbox.removeAll()
         writerTask = nil
         connection = nil
+        directWriter = nil
     }
 
     private func lost(_ gen: Int, _ error: Error) {
