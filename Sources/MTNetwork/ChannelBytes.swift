@@ -42,7 +42,12 @@ final class ChannelBytes: @unchecked Sendable {
             // A reset or any socket error: to every reader it means the peer is gone.
             throw ConnectionError.closed
         }
-        if chunk != nil { handler.consumed() }
+        if chunk != nil {
+            handler.consumed()
+            // Ask for the next bytes while the caller handles these (reads already asked for
+            // coalesce): at most one read's worth waits beyond what was taken.
+            if handler.bufferedChunks == 0 { channel.read() }
+        }
         return chunk
     }
 

@@ -43,6 +43,8 @@ public final class MTListener: Sendable {
         }
     }
 
+    /// Listens on `host:port`. `handler` runs once per connection whose transport was detected,
+    /// on that connection's event loop: it may await freely but must not block the thread.
     public static func bind(host: String, port: Int, mtproxySecret: MTProxySecret?, limits: Limits = Limits(),
                             handler: @escaping @Sendable (MTServerConnection) async -> Void) async throws -> MTListener {
         let replayGuard = mtproxySecret.map { _ in MTProxyReplayGuard() }
@@ -58,8 +60,13 @@ public final class MTListener: Sendable {
                 }
                 let (rawHandler, makeBytes) = ChannelBytes.makeHandler()
                 let bytes = makeBytes(channel)
+                // The handler runs on the connection's own event loop, as a channel handler would:
+                // packets reach it and its writes reach the socket without crossing threads.
+                let executor = EventLoopTaskExecutor(loop: channel.eventLoop)
                 rawHandler.onActive = {
-                    Task { await accept(bytes, secret: mtproxySecret, replayGuard: replayGuard, limits: limits, handler: handler) }
+                    Task(executorPreference: executor) {
+                        await accept(bytes, secret: mtproxySecret, replayGuard: replayGuard, limits: limits, handler: handler)
+                    }
                 }
                 return channel.pipeline.addHandler(rawHandler)
             }
@@ -220,5 +227,17 @@ final class SilenceTimer: @unchecked Sendable {
             let delay = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
             scheduled = channel.eventLoop.scheduleTask(in: delay) { channel.close(promise: nil) }
         }
+    }
+}
+
+/// Runs a task's nonisolated code on one event loop.
+final class EventLoopTaskExecutor: TaskExecutor, @unchecked Sendable {
+    let loop: EventLoop
+
+    init(loop: EventLoop) { self.loop = loop }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        loop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }

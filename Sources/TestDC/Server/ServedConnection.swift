@@ -20,6 +20,8 @@ final class ServedConnection: @unchecked Sendable {
     /// Unwritten bytes past which a push closes the connection instead of queueing more:
     /// a client that stops reading must not make the server buffer without bound.
     static let maxUnwrittenBytes = 8 << 20
+    /// Unwritten answer bytes past which the next packet is not read until they are written.
+    static let readAheadOfWrites = 1 << 20
 
     private init(link: MTServerConnection, connection: DCConnection) {
         self.link = link
@@ -47,8 +49,8 @@ final class ServedConnection: @unchecked Sendable {
                 }
                 guard await perform(rest) else { break }
                 registerKeys()
-                // Waiting for the socket before reading on: a client that does not read stalls only itself.
-                try await link.flush()
+                // Past a bound, wait for the socket before reading on: a client that does not read stalls only itself.
+                if link.unwrittenBytes > Self.readAheadOfWrites { try await link.flush() }
             }
         } catch {
             context.log("connection closed: \(error)")
@@ -105,7 +107,8 @@ final class ServedConnection: @unchecked Sendable {
         }
         for key in fresh {
             hub.register(key: key, owner: ObjectIdentifier(self)) { [weak self] body in
-                self?.pushes.async { self?.push(body, key: key) }
+                guard let self else { return }
+                pushes.async { [weak self] in self?.push(body, key: key) }
             }
         }
     }
