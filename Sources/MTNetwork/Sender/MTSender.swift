@@ -4,7 +4,8 @@ import MTProto
 
 /// Sends requests to one data centre and returns their answers: owns the
 /// connection, creates the auth key when there is none, drives a
-/// `ClientSession` with many requests in flight, times requests out, keeps the
+/// `ClientSession` with many requests in flight (those submitted while a packet is
+/// being written leave together in one container), times requests out, keeps the
 /// connection alive with `ping_delay_disconnect`, reconnects with exponential
 /// backoff (resending what was not answered), and shuts down cleanly.
 public actor MTSender {
