@@ -212,7 +212,7 @@ final class SessionTests: XCTestCase {
         while let packet = pair.client.nextPacket(now: pair.now) {
             packets += 1
             let seen = pair.server.handle(packet, now: pair.now).filter { if case .request = $0 { return true } else { return false } }
-            XCTAssertLessThanOrEqual(seen.count, pair.client.maxContainerMessages)
+            XCTAssertLessThanOrEqual(seen.count, ClientSession.maxContainerMessages)
             requests += seen.count
         }
         XCTAssertEqual(requests, 250)

@@ -24,7 +24,7 @@ public struct ClientSession {
     public var maxResends = 5
     /// Messages per container. The protocol allows 1020, but Telegram has answered large
     /// containers with `bad_msg_notification` 64; Telethon's 100 is known to be accepted.
-    public var maxContainerMessages = 100
+    public static let maxContainerMessages = 100
 
     private struct Request {
         var body: [UInt8]
@@ -113,7 +113,7 @@ public struct ClientSession {
             messages.append(InnerMessage(msgID: clock.next(now: now), seqNo: nextSeqNo(contentRelated: false), body: w.bytes))
             size += w.bytes.count
         }
-        let limit = max(2, min(maxContainerMessages, MessageContainer.maxMessages))
+        let limit = min(Self.maxContainerMessages, MessageContainer.maxMessages)
         let services = serviceQueue.prefix(limit - messages.count)
         for body in services {
             messages.append(InnerMessage(msgID: clock.next(now: now), seqNo: nextSeqNo(contentRelated: false), body: body))
