@@ -54,6 +54,7 @@ enum NetworkBench {
         latencies.sort()
 
         let perWorker = total / inFlight
+        let packetsBefore = await sender.packetsSent
         let batchTime = try await clock.measure {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<inFlight {
@@ -62,6 +63,8 @@ enum NetworkBench {
                 try await group.waitForAll()
             }
         }
+        let packets = await sender.packetsSent - packetsBefore
+        print("  (tgflow: \(perWorker * inFlight) requests with 100 in flight went in \(packets) packets)")
         await sender.shutdown()
         let ours = NetworkFigures(connect_ms: microseconds(connectTime) / 1000,
                                   p50_us: latencies[latencies.count / 2],

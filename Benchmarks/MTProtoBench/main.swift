@@ -1,6 +1,6 @@
 // mtproto-bench: the sans-IO protocol core measured beside Telethon 1.45 in the same run.
 //
-//   swift run -c release mtproto-bench [--quick] [--core-only]
+//   swift run -c release mtproto-bench [--quick] [--core-only | --network-only]
 //
 // Figures (both sides do the same work: client packs and encrypts, server decrypts,
 // unpacks and answers with a 256-byte rpc_result, client decrypts and routes):
@@ -18,6 +18,7 @@ import MTCrypto
 import MTProto
 
 let quick = CommandLine.arguments.contains("--quick")
+let networkOnly = CommandLine.arguments.contains("--network-only")
 let exchanges = quick ? 5 : 30
 let singleRounds = quick ? 2_000 : 20_000
 let batches = quick ? 50 : 500
@@ -32,6 +33,8 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
 }
 
 // MARK: Key exchange
+
+if networkOnly { try await networkFigures(); exit(0) }
 
 let privateKey = try RSAPrivateKey.generate(bits: 2048)
 var exchangeTimes: [Double] = []
@@ -106,21 +109,25 @@ if let peer = runPython("telethon_session_bench.py", [String(singleRounds / 4), 
 }
 
 if CommandLine.arguments.contains("--core-only") { exit(0) }
-print("")
-print("loopback TCP (full transport) against the in-process test server")
-let network: (ours: NetworkFigures, telethon: NetworkFigures?)
-do {
-    network = try await NetworkBench.run(rounds: quick ? 200 : 2_000, inFlight: 100, total: quick ? 2_000 : 20_000)
-} catch {
-    print("network figures not measured: \(error)")
-    exit(1)
-}
-let ours = network.ours
-if let peer = network.telethon {
-    print("connect + key exchange   \(fmt(ours.connect_ms)) ms       \(fmt(peer.connect_ms)) ms      \(fmt(peer.connect_ms / ours.connect_ms))× faster")
-    print("getConfig p50            \(fmt(ours.p50_us)) µs      \(fmt(peer.p50_us)) µs     \(fmt(peer.p50_us / ours.p50_us))× faster")
-    print("getConfig p99            \(fmt(ours.p99_us)) µs      \(fmt(peer.p99_us)) µs     \(fmt(peer.p99_us / ours.p99_us))× faster")
-    print("100 in flight            \(fmt(ours.rps, 0)) req/s  \(fmt(peer.rps, 0)) req/s  \(fmt(ours.rps / peer.rps))× more")
-} else {
-    print("connect \(fmt(ours.connect_ms)) ms; p50 \(fmt(ours.p50_us)) µs; p99 \(fmt(ours.p99_us)) µs; \(fmt(ours.rps, 0)) req/s")
+try await networkFigures()
+
+func networkFigures() async throws {
+    print("")
+    print("loopback TCP (full transport) against the in-process test server")
+    let network: (ours: NetworkFigures, telethon: NetworkFigures?)
+    do {
+        network = try await NetworkBench.run(rounds: quick ? 200 : 2_000, inFlight: 100, total: quick ? 10_000 : 100_000)
+    } catch {
+        print("network figures not measured: \(error)")
+        exit(1)
+    }
+    let ours = network.ours
+    if let peer = network.telethon {
+        print("connect + key exchange   \(fmt(ours.connect_ms)) ms       \(fmt(peer.connect_ms)) ms      \(fmt(peer.connect_ms / ours.connect_ms))× faster")
+        print("getConfig p50            \(fmt(ours.p50_us)) µs      \(fmt(peer.p50_us)) µs     \(fmt(peer.p50_us / ours.p50_us))× faster")
+        print("getConfig p99            \(fmt(ours.p99_us)) µs      \(fmt(peer.p99_us)) µs     \(fmt(peer.p99_us / ours.p99_us))× faster")
+        print("100 in flight            \(fmt(ours.rps, 0)) req/s  \(fmt(peer.rps, 0)) req/s  \(fmt(ours.rps / peer.rps))× more")
+    } else {
+        print("connect \(fmt(ours.connect_ms)) ms; p50 \(fmt(ours.p50_us)) µs; p99 \(fmt(ours.p99_us)) µs; \(fmt(ours.rps, 0)) req/s")
+    }
 }

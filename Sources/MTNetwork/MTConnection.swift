@@ -56,6 +56,17 @@ public final class MTConnection: Sendable {
     }
 }
 
+extension MTConnection: DirectPacketWriter {
+    func write(_ packets: [[UInt8]], completion: @escaping @Sendable (Error?) -> Void) {
+        var last: EventLoopFuture<Void>?
+        for packet in packets { last = channel.enqueue(packet) }
+        guard let last else { return completion(nil) }
+        last.whenComplete { result in
+            if case .failure = result { completion(ConnectionError.closed) } else { completion(nil) }
+        }
+    }
+}
+
 /// The steps of opening one connection, kept together so a timeout can close the channel.
 private final class Opening: @unchecked Sendable {
     let dataCenter: DataCenter

@@ -204,6 +204,21 @@ final class SessionTests: XCTestCase {
         XCTAssertEqual(pair.server.sessionID, 0xbeef)
     }
 
+    func testManyQueuedRequestsGoInContainersOfAtMostTheLimit() {
+        var pair = SessionPair()
+        for i in 0..<250 { pair.client.enqueue([0x11, 0x22, 0x33, 0x44, UInt8(i & 0xff), 0, 0, 0]) }
+        var packets = 0
+        var requests = 0
+        while let packet = pair.client.nextPacket(now: pair.now) {
+            packets += 1
+            let seen = pair.server.handle(packet, now: pair.now).filter { if case .request = $0 { return true } else { return false } }
+            XCTAssertLessThanOrEqual(seen.count, ClientSession.maxContainerMessages)
+            requests += seen.count
+        }
+        XCTAssertEqual(requests, 250)
+        XCTAssertEqual(packets, 3, "250 requests in containers of 100")
+    }
+
     func testCancelledRequestIgnoresLateAnswer() {
         var pair = SessionPair()
         let id = pair.client.enqueue(getConfig)

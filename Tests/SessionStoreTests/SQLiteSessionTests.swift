@@ -193,4 +193,35 @@ final class SQLiteSessionTests: XCTestCase {
         XCTAssertEqual(try target.selfUserID(), 99)
         XCTAssertEqual(try target.pendingLogin()?.phoneCodeHash, "h")
     }
+
+    func testUnchangedEntitiesAreNotRewrittenAndChangedOnesAre() throws {
+        let dir = try temporaryDirectory(self)
+        let path = dir.appendingPathComponent("cache.session").path
+        let session = try SQLiteSession(path: path)
+        let alice = CachedEntity(id: 42, accessHash: 9, username: "alice", phone: "15550100", name: "Alice")
+        try session.saveEntities([alice])
+        try session.setSelfUserID(42)
+        // Mark the rows' dates: a rewrite would set them to now.
+        let side = try DatabaseQueue(path: path)
+        try side.write { try $0.execute(sql: "update entities set date = 1") }
+        let dates = { try side.read { try Int64.fetchAll($0, sql: "select date from entities order by id") } }
+
+        try session.saveEntities([alice, CachedEntity(id: 42, accessHash: 9, username: "Alice", phone: "+1 555 0100", name: "Alice")])
+        try session.setSelfUserID(42)
+        XCTAssertEqual(try dates(), [1, 1], "the same entity and the same self id were not written again")
+
+        try session.saveEntities([CachedEntity(id: 42, accessHash: 9, username: "alice2", phone: "15550100", name: "Alice")])
+        XCTAssertEqual(try dates()[0], 1, "self row untouched")
+        XCTAssertGreaterThan(try dates()[1], 1, "a changed username is written")
+        try session.saveEntities([CachedEntity(id: 42, accessHash: 10, username: "alice2", phone: "15550100", name: "Alice")])
+        try session.saveEntities([CachedEntity(id: 7, accessHash: 1, name: "Bob")])
+        try side.close()
+        session.close()
+
+        let reopened = try SQLiteSession(path: path)
+        XCTAssertEqual(try reopened.entity(username: "alice2")?.accessHash, 10)
+        XCTAssertEqual(try reopened.entity(id: 7)?.name, "Bob")
+        XCTAssertEqual(try reopened.selfUserID(), 42)
+        reopened.close()
+    }
 }

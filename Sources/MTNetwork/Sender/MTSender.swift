@@ -4,7 +4,8 @@ import MTProto
 
 /// Sends requests to one data centre and returns their answers: owns the
 /// connection, creates the auth key when there is none, drives a
-/// `ClientSession` with many requests in flight, times requests out, keeps the
+/// `ClientSession` with many requests in flight (those submitted while a packet is
+/// being written leave together in one container), times requests out, keeps the
 /// connection alive with `ping_delay_disconnect`, reconnects with exponential
 /// backoff (resending what was not answered), and shuts down cleanly.
 public actor MTSender {
@@ -18,11 +19,18 @@ public actor MTSender {
     private var savedSalt: Int64?
     private var session: ClientSession?
     private var connection: PacketConnection?
+    /// `connection` when it can be written without suspending (looked up once per connection).
+    private var directWriter: DirectPacketWriter?
     private var generation = 0
     private var connecting: Task<Void, Error>?
     private var isShutDown = false
 
-    private var outbox: AsyncStream<[UInt8]>.Continuation?
+    /// Wakes the writer, which then takes everything due in one go (see `takePackets`).
+    private var writerSignal: AsyncStream<Void>.Continuation?
+    /// Plain packets of the auth key exchange, sent before anything the session has.
+    private var plainOutbox: [[UInt8]] = []
+    /// A direct write (see `flush`) has not completed yet.
+    private var writing = false
     private var readerTask: Task<Void, Never>?
     private var writerTask: Task<Void, Never>?
     private var pingTask: Task<Void, Never>?
@@ -36,12 +44,18 @@ public actor MTSender {
 
     private struct Waiter {
         var continuation: CheckedContinuation<[UInt8], Error>
-        var timer: Task<Void, Never>?
+        var deadline: ContinuousClock.Instant
+        var timeout: Duration
     }
     private var waiters: [RequestID: Waiter] = [:]
+    /// One timer for all requests, set for the earliest deadline.
+    private var deadlineTask: Task<Void, Never>?
+    private var deadlineTaskFires: ContinuousClock.Instant?
 
     /// Connections opened so far (1 after the first connect; more after reconnects).
     public private(set) var connectionsOpened = 0
+    /// Packets handed to the connection so far (requests share packets when many are in flight).
+    public private(set) var packetsSent = 0
 
     /// - Parameters:
     ///   - authKey: the stored key for this data centre, or nil to create one on connect.
@@ -139,7 +153,9 @@ public actor MTSender {
         generation += 1
         let gen = generation
         connection = conn
-        startWriter(conn, gen)
+        directWriter = conn as? DirectPacketWriter
+        writing = false
+        if directWriter == nil { startWriter(conn, gen) }
         startReader(conn, gen)
         do {
             var fresh = false
@@ -186,7 +202,7 @@ public actor MTSender {
         defer { timer.cancel() }
         return try await withCheckedThrowingContinuation { c in
             exchangeWaiter = c
-            outbox?.yield(first)
+            sendPlain(first)
         }
     }
 
@@ -204,11 +220,9 @@ public actor MTSender {
         enqueued(id)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<[UInt8], Error>) in
-                let timer = Task { [weak self] in
-                    try? await Task.sleep(for: timeout)
-                    if !Task.isCancelled { await self?.expire(id, after: timeout) }
-                }
-                waiters[id] = Waiter(continuation: c, timer: timer)
+                let deadline = ContinuousClock.now + timeout
+                waiters[id] = Waiter(continuation: c, deadline: deadline, timeout: timeout)
+                armDeadlineTimer(for: deadline)
                 flush()
             }
         } onCancel: {
@@ -216,42 +230,100 @@ public actor MTSender {
         }
     }
 
-    private func expire(_ id: RequestID, after timeout: Duration) {
-        guard let waiter = waiters.removeValue(forKey: id) else { return }
-        session?.cancel(id)
-        waiter.continuation.resume(throwing: SenderError.timeout(seconds: timeout.seconds))
+    /// Makes sure the shared timer fires by `deadline` (requests usually share one
+    /// timeout, so a new request rarely moves it).
+    private func armDeadlineTimer(for deadline: ContinuousClock.Instant) {
+        if let fires = deadlineTaskFires, fires <= deadline { return }
+        deadlineTask?.cancel()
+        deadlineTaskFires = deadline
+        deadlineTask = Task { [weak self] in
+            try? await Task.sleep(until: deadline, clock: .continuous)
+            if !Task.isCancelled { await self?.deadlinePassed() }
+        }
+    }
+
+    /// Fails the requests whose time is up and sets the timer for the next deadline.
+    private func deadlinePassed() {
+        deadlineTask = nil
+        deadlineTaskFires = nil
+        let now = ContinuousClock.now
+        var next: ContinuousClock.Instant?
+        for (id, waiter) in waiters {
+            if waiter.deadline <= now {
+                waiters[id] = nil
+                session?.cancel(id)
+                waiter.continuation.resume(throwing: SenderError.timeout(seconds: waiter.timeout.seconds))
+            } else if next == nil || waiter.deadline < next! {
+                next = waiter.deadline
+            }
+        }
+        if let next { armDeadlineTimer(for: next) }
     }
 
     private func cancelRequest(_ id: RequestID) {
         guard let waiter = waiters.removeValue(forKey: id) else { return }
-        waiter.timer?.cancel()
         session?.cancel(id)
         waiter.continuation.resume(throwing: CancellationError())
     }
 
     private func finish(_ id: RequestID, _ result: Result<[UInt8], Error>) {
         guard let waiter = waiters.removeValue(forKey: id) else { return }
-        waiter.timer?.cancel()
         waiter.continuation.resume(with: result)
     }
 
     private func failAll(_ error: Error) {
         let all = waiters
         waiters = [:]
+        deadlineTask?.cancel(); deadlineTask = nil; deadlineTaskFires = nil
         for (id, waiter) in all {
-            waiter.timer?.cancel()
             session?.cancel(id)
             waiter.continuation.resume(throwing: error)
         }
     }
 
-    /// Moves every packet the session has ready to the writer, in order.
+    /// Sends what is due. Requests submitted while the previous packet is still being
+    /// written share the next packet — one container — instead of one packet each.
+    /// A connection that can queue bytes without suspending (`DirectPacketWriter`) is
+    /// written from here; others go through the writer task.
     private func flush() {
-        guard session != nil, let outbox else { return }
-        while let packet = session!.nextPacket(now: Date()) {
-            outbox.yield(packet)
+        guard let direct = directWriter else {
+            writerSignal?.yield()
+            return
         }
-        scheduleAcks()
+        guard !writing else { return }  // `written` sends what queued up meanwhile
+        let gen = generation
+        let packets = takePackets(gen)
+        guard !packets.isEmpty else { return }
+        writing = true
+        direct.write(packets) { error in
+            Task { await self.written(gen, error) }
+        }
+    }
+
+    private func written(_ gen: Int, _ error: Error?) {
+        guard gen == generation else { return }
+        writing = false
+        if let error { return lost(gen, error) }
+        flush()
+    }
+
+    private func sendPlain(_ packet: [UInt8]) {
+        plainOutbox.append(packet)
+        flush()
+    }
+
+    /// Everything due on connection `gen`, in order: exchange packets, then what the
+    /// session packs from its queue (many requests per container).
+    private func takePackets(_ gen: Int) -> [[UInt8]] {
+        guard gen == generation else { return [] }
+        var packets = plainOutbox
+        plainOutbox.removeAll()
+        if session != nil {
+            while let packet = session!.nextPacket(now: Date()) { packets.append(packet) }
+            scheduleAcks()
+        }
+        packetsSent += packets.count
+        return packets
     }
 
     private func scheduleAcks() {
@@ -271,15 +343,20 @@ public actor MTSender {
     // MARK: Connection tasks
 
     private func startWriter(_ conn: PacketConnection, _ gen: Int) {
-        let (stream, continuation) = AsyncStream<[UInt8]>.makeStream()
-        outbox = continuation
+        let (signal, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        writerSignal = continuation
+        plainOutbox.removeAll()
         writerTask = Task { [weak self] in
-            for await packet in stream {
-                do {
-                    try await conn.send(packet)
-                } catch {
-                    await self?.lost(gen, error)
-                    return
+            for await _ in signal {
+                // While a packet is being written, new requests queue up in the session
+                // and leave together in the next one.
+                while let packets = await self?.takePackets(gen), !packets.isEmpty {
+                    do {
+                        for packet in packets { try await conn.send(packet) }
+                    } catch {
+                        await self?.lost(gen, error)
+                        return
+                    }
                 }
             }
         }
@@ -327,7 +404,7 @@ public actor MTSender {
             do {
                 switch try exchange!.handle(packet, now: Date()) {
                 case .send(let next):
-                    outbox?.yield(next)
+                    sendPlain(next)
                 case .done(let created):
                     exchange = nil
                     exchangeWaiter?.resume(returning: created)
@@ -359,9 +436,11 @@ public actor MTSender {
         readerTask?.cancel(); readerTask = nil
         pingTask?.cancel(); pingTask = nil
         ackTask?.cancel(); ackTask = nil
-        outbox?.finish(); outbox = nil
+        writerSignal?.finish(); writerSignal = nil
+        plainOutbox.removeAll()
         writerTask = nil
         connection = nil
+        directWriter = nil
     }
 
     private func lost(_ gen: Int, _ error: Error) {

@@ -12,6 +12,14 @@ public protocol PacketConnection: Sendable {
 
 extension MTConnection: PacketConnection {}
 
+/// A connection that queues packets without suspending, so `MTSender` writes from its
+/// own executor instead of handing each packet to a writer task.
+protocol DirectPacketWriter: Sendable {
+    /// Queues `packets` in order; `completion` runs once all are written (nil) or the
+    /// connection failed.
+    func write(_ packets: [[UInt8]], completion: @escaping @Sendable (Error?) -> Void)
+}
+
 /// How an `MTSender` reaches and talks to one data centre.
 public struct SenderConfiguration: Sendable {
     public var dataCenter: DataCenter

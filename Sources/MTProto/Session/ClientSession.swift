@@ -22,6 +22,9 @@ public struct ClientSession {
     public var ackDelay: TimeInterval = 0.5
     /// A request is failed after this many resends (salt, clock, sequence fixes).
     public var maxResends = 5
+    /// Messages per container. The protocol allows 1020, but Telegram has answered large
+    /// containers with `bad_msg_notification` 64; Telethon's 100 is known to be accepted.
+    public static let maxContainerMessages = 100
 
     private struct Request {
         var body: [UInt8]
@@ -110,14 +113,15 @@ public struct ClientSession {
             messages.append(InnerMessage(msgID: clock.next(now: now), seqNo: nextSeqNo(contentRelated: false), body: w.bytes))
             size += w.bytes.count
         }
-        let services = serviceQueue.prefix(MessageContainer.maxMessages - messages.count)
+        let limit = min(Self.maxContainerMessages, MessageContainer.maxMessages)
+        let services = serviceQueue.prefix(limit - messages.count)
         for body in services {
             messages.append(InnerMessage(msgID: clock.next(now: now), seqNo: nextSeqNo(contentRelated: false), body: body))
             size += body.count
         }
         serviceQueue.removeFirst(services.count)
         var taken = 0
-        while taken < queue.count, messages.count < MessageContainer.maxMessages {
+        while taken < queue.count, messages.count < limit {
             let id = queue[taken]
             guard var request = requests[id] else { taken += 1; continue }
             let body = Self.wireBody(request.body)

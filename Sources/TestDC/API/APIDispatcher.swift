@@ -39,6 +39,13 @@ public final class APIDispatcher: @unchecked Sendable {
         return all
     }()
 
+    /// Methods whose answer depends only on the data centre and the current second: it is
+    /// encoded once per second and reused (clients call `help.getConfig` on every connect).
+    static let answersBySecond: Set<String> = ["help.getConfig"]
+    private struct AnswerKey: Hashable { let method: String; let dcID: Int }
+    private let answerLock = NSLock()
+    private var answers: [AnswerKey: (now: Int, bytes: [UInt8])] = [:]
+
     public init(world: World, dcs: [DCAddress], handlers: [String: APIHandler] = APIDispatcher.allHandlers) {
         self.world = world
         self.dcs = dcs
@@ -85,11 +92,18 @@ public final class APIDispatcher: @unchecked Sendable {
         guard let handler = handlers[name] else {
             return DispatchOutcome(method: name, reply: .failure(.notImplemented(method: name)))
         }
+        let key = APIDispatcher.answersBySecond.contains(name) ? AnswerKey(method: name, dcID: dcID) : nil
+        if let key, let answer = answerLock.withLock({ answers[key] }), answer.now == now {
+            world.touch(authKeyID: authKeyID, now: now)
+            return DispatchOutcome(method: name, reply: .success(answer.bytes))
+        }
         let context = RequestContext(world: world, dcID: dcID, dcs: dcs, authKeyID: authKeyID, device: connection.device, now: now)
         do {
             let value = try handler(request, context)
             world.touch(authKeyID: authKeyID, now: now)
-            return DispatchOutcome(method: name, reply: .success(try TLSchema.shared.encode(value, type: combinator.resultType)))
+            let bytes = try TLSchema.shared.encode(value, type: combinator.resultType)
+            if let key { answerLock.withLock { answers[key] = (now, bytes) } }
+            return DispatchOutcome(method: name, reply: .success(bytes))
         } catch let failure as RPCFailure {
             return DispatchOutcome(method: name, reply: .failure(failure))
         } catch {

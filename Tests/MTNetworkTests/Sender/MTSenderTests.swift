@@ -114,6 +114,46 @@ final class MTSenderTests: XCTestCase {
         await sender.shutdown()
     }
 
+    func testAShortTimeoutAfterALongOneStillFiresOnTime() async throws {
+        let dc = FakeDataCentre()
+        dc.handler = { _ in .ignore }
+        let sender = makeSender(dc)
+        try await sender.connect()
+        async let long: [UInt8] = sender.invoke(Self.body(1), timeout: .seconds(20))
+        try await Task.sleep(for: .milliseconds(50))
+        let clock = ContinuousClock()
+        let start = clock.now
+        do {
+            _ = try await sender.invoke(Self.body(2), timeout: .milliseconds(200))
+            XCTFail("expected a timeout")
+        } catch let error as SenderError {
+            XCTAssertEqual(error, .timeout(seconds: 0.2))
+        }
+        XCTAssertLessThan(clock.now - start, .seconds(5), "the shared timer was moved to the earlier deadline")
+        await sender.shutdown()
+        do { _ = try await long; XCTFail("expected shutDown") } catch let error as SenderError { XCTAssertEqual(error, .shutDown) }
+    }
+
+    func testRequestsInFlightTogetherShareContainers() async throws {
+        let dc = FakeDataCentre()
+        let sender = makeSender(dc)
+        try await sender.connect()
+        let before = await sender.packetsSent
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<300 {
+                group.addTask {
+                    let answer = try await sender.invoke(Self.body(i))
+                    XCTAssertEqual(answer, Self.body(i))
+                }
+            }
+            try await group.waitForAll()
+        }
+        let packets = await sender.packetsSent - before
+        XCTAssertEqual(dc.requestCount, 300)
+        XCTAssertLessThan(packets, 150, "300 requests in flight together went in \(packets) packets, not one each")
+        await sender.shutdown()
+    }
+
     func testLostConnectionReconnectsAndResendsTheUnansweredRequest() async throws {
         let dc = FakeDataCentre()
         let target = Self.body(77)
