@@ -96,8 +96,7 @@ public struct Evaluator: Sendable {
                 }
             case .json: return Evaluated(.string(values[0].value.json), secret: secret)
             case .now:
-                let f = ISO8601DateFormatter()
-                return Evaluated(.string(f.string(from: context.now())))
+                return Evaluated(.string(Timestamp.iso8601(context.now())))
             }
         }
     }

@@ -32,7 +32,7 @@ public struct RunEvent: Sendable {
         if let step { object["step"] = .string(step) }
         if let message { object["message"] = .string(message) }
         if let duration { object["duration"] = .double((duration * 1000).rounded() / 1000) }
-        object["time"] = .string(ISO8601DateFormatter().string(from: Date()))
+        object["time"] = .string(Timestamp.iso8601(Date()))
         return Value.object(object).json
     }
 }

@@ -81,7 +81,7 @@ public final class WorkflowRunner: @unchecked Sendable {
             return RunOutcome(runID: nil, exitCode: .internalError, message: "checkpoint database \(store.path): \(error)", outputs: [:])
         }
         context.run = ["id": .string(runID), "workflow": .string(workflow.name ?? workflow.file),
-                       "attempt": .int(Int64(records.isEmpty ? 1 : 2)), "started_at": .string(ISO8601DateFormatter().string(from: Date()))]
+                       "attempt": .int(Int64(records.isEmpty ? 1 : 2)), "started_at": .string(Timestamp.iso8601(Date()))]
 
         let outcome: RunOutcome
         do {
