@@ -67,3 +67,13 @@ public enum AuthKeyExchangeError: Error, Equatable, Sendable, CustomStringConver
         }
     }
 }
+
+extension AuthKeyExchangeError {
+    /// The body of a plain (unencrypted) exchange packet; a malformed envelope ends
+    /// the exchange as `.plainMessage`.
+    static func plainBody(of packet: [UInt8]) throws -> [UInt8] {
+        do { return try PlainMessage.unpack(packet).body } catch let e as PlainMessageError {
+            throw AuthKeyExchangeError.plainMessage(e)
+        }
+    }
+}

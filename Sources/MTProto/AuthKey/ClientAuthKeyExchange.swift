@@ -66,10 +66,7 @@ public struct ClientAuthKeyExchange {
         let current = state
         state = .finished
         do {
-            let body: [UInt8]
-            do { body = try PlainMessage.unpack(packet).body } catch let e as PlainMessageError {
-                throw AuthKeyExchangeError.plainMessage(e)
-            }
+            let body = try AuthKeyExchangeError.plainBody(of: packet)
             var r = WireReader(body)
             let id = try? r.uint32()
             switch current {
