@@ -32,13 +32,17 @@ extension TLSchema {
 
     /// Writes an object however it was made; false when the general encoder must handle it.
     func writeFast(_ o: TLObject, boxed: Bool, expected: Int32, depth: Int, into out: inout RawSink) -> Bool {
-        switch o.storage {
-        case let .decoded(d):
-            return writeFast(d, boxed: boxed, expected: expected, depth: depth, into: &out)
-        case let .built(name, fields):
-            guard let index = nameTable.index(of: name) else { return false }
-            return writeFastBuilt(index, fields, boxed: boxed, expected: expected, depth: depth, into: &out)
-        }
+        if case let .decoded(d) = o.storage { return writeFast(d, boxed: boxed, expected: expected, depth: depth, into: &out) }
+        return writeFastBuilt(o, boxed: boxed, expected: expected, bare: -1, depth: depth, into: &out)
+    }
+
+    /// A hand-built object, looked up by name; `bare` (when not -1) is the combinator it must be.
+    /// Kept out of line so the decoded path above stays as tight as before.
+    @inline(never)
+    func writeFastBuilt(_ o: TLObject, boxed: Bool, expected: Int32, bare: Int, depth: Int, into out: inout RawSink) -> Bool {
+        guard case let .built(name, fields) = o.storage, let index = nameTable.index(of: name) else { return false }
+        if bare >= 0 && index != bare { return false }
+        return writeFastBuilt(index, fields, boxed: boxed, expected: expected, depth: depth, into: &out)
     }
 
     /// Writes an object built by hand as combinator `index`: one pass over its fields places
@@ -199,21 +203,20 @@ extension TLSchema {
             }
         case let .boxed(type):
             guard case let .object(o) = value.pointee else { return false }
-            return writeFast(o, boxed: true, expected: type, depth: depth + 1, into: &out)
+            if case let .decoded(d) = o.storage { return writeFast(d, boxed: true, expected: type, depth: depth + 1, into: &out) }
+            return writeFastBuilt(o, boxed: true, expected: type, bare: -1, depth: depth + 1, into: &out)
         case let .bare(index):
             guard case let .object(o) = value.pointee else { return false }
-            switch o.storage {
-            case let .decoded(d):
+            if case let .decoded(d) = o.storage {
                 guard d.combinator.index == index else { return false }
                 return writeFast(d, boxed: false, expected: -1, depth: depth + 1, into: &out)
-            case let .built(name, fields):
-                guard nameTable.index(of: name) == index else { return false }
-                return writeFastBuilt(index, fields, boxed: false, expected: -1, depth: depth + 1, into: &out)
             }
+            return writeFastBuilt(o, boxed: false, expected: -1, bare: index, depth: depth + 1, into: &out)
         case .any:
             switch value.pointee {
             case let .object(o):
-                return writeFast(o, boxed: true, expected: -1, depth: depth + 1, into: &out)
+                if case let .decoded(d) = o.storage { return writeFast(d, boxed: true, expected: -1, depth: depth + 1, into: &out) }
+                return writeFastBuilt(o, boxed: true, expected: -1, bare: -1, depth: depth + 1, into: &out)
             case let .bool(b): out.store(b ? Self.boolTrueID : Self.boolFalseID)
             default: return false
             }
