@@ -55,11 +55,16 @@ extension TLSchema {
         guard c.special == .none else { return false }
         if expected >= 0 && c.typeID != expected { return false }
         let params = c.params
-        return withUnsafeTemporaryAllocation(of: TLValue?.self, capacity: params.count) { slots -> Bool in
+        // Each parameter's field, by its position in `fields` (no value copied, no second lookup).
+        typealias Slot = Dictionary<String, TLValue>.Index?
+        return withUnsafeTemporaryAllocation(of: Slot.self, capacity: params.count) { slots -> Bool in
             slots.initialize(repeating: nil)
             defer { _ = slots.deinitialize() }
             var words: (UInt32, UInt32) = (0, 0)
-            for (key, value) in fields {
+            var at = fields.startIndex
+            while at != fields.endIndex {
+                defer { fields.formIndex(after: &at) }
+                let (key, value) = fields[at]
                 guard let i = c.fieldTable.index(of: key) else { return false }
                 let p = params[i]
                 if p.ownSlot >= 0 { continue }  // a flags word given by hand: computed instead
@@ -70,7 +75,7 @@ extension TLSchema {
                     }
                     if p.flagSlot == 0 { words.0 |= p.mask } else { words.1 |= p.mask }
                 }
-                slots[i] = value
+                slots[i] = at
             }
             if boxed { out.store(c.idBytes) }
             for i in 0..<params.count {
@@ -83,7 +88,8 @@ extension TLSchema {
                     let word = p.flagSlot == 0 ? words.0 : words.1
                     if word & p.mask == 0 || p.isTrueFlag { continue }
                 }
-                guard let value = slots[i] else { return false }
+                guard let at = slots[i] else { return false }
+                let value = fields.values[at]
                 if case .int = p.node, case let .int(v) = value {
                     out.store(UInt32(bitPattern: v))
                     continue
