@@ -51,10 +51,34 @@ print("schema: parse \(format(parseNs)) per parse (steady state)\n")
 
 let schema = TLSchema.shared
 
+/// Objects made by hand, as requests are (`TLObject(name:fields:)`), the same as Telethon's
+/// in tl_bench.py `built`.
+let builtObjects: [(label: String, object: TLObject)] = [
+    ("auth.sentCode (built)", TLObject(name: "auth.sentCode", fields: [
+        "type": .object(TLObject(name: "auth.sentCodeTypeApp", fields: ["length": .int(5)])),
+        "phone_code_hash": .string("a1b2c3d4e5f60718"),
+        "next_type": .object(TLObject(name: "auth.codeTypeSms")),
+        "timeout": .int(120),
+    ])),
+    ("messages.sendMessage (built)", TLObject(name: "messages.sendMessage", fields: [
+        "peer": .object(TLObject(name: "inputPeerUser", fields: ["user_id": .long(123456789), "access_hash": .long(-5555555555555)])),
+        "message": .string("Hello from tgflow"),
+        "random_id": .long(0x123456789ABCDEF),
+        "no_webpage": .bool(true),
+        "reply_to": .object(TLObject(name: "inputReplyToMessage", fields: ["reply_to_msg_id": .int(42)])),
+    ])),
+]
+
 // TL_BENCH_PROFILE=encode|decode:N runs just that N times on the first object and exits,
-// so `perf stat -e instructions` can compare builds on a loaded machine.
+// so `perf stat -e instructions` can compare builds on a loaded machine;
+// built-sentCode|built-sendMessage:N encodes that hand-built object N times.
 if let profile = ProcessInfo.processInfo.environment["TL_BENCH_PROFILE"] {
     let parts = profile.split(separator: ":")
+    if parts[0].hasPrefix("built-") {
+        let object = builtObjects.first { $0.label.contains(parts[0].dropFirst(6)) }!.object
+        for _ in 0..<(Int(parts[1]) ?? 1000) { sink &+= try schema.encode(object).count }
+        exit(sink == 42 ? 1 : 0)
+    }
     let line = try String(contentsOf: fixtures, encoding: .utf8).split(separator: "\n").first { $0.contains(labels[0]) }!
     guard case let .string(hex)? = try JSONValue(parsing: String(line))["hex"], let bytes = Hex.decode(hex) else { fatalError() }
     let object = try schema.decode(bytes)
@@ -74,8 +98,23 @@ for line in try String(contentsOf: fixtures, encoding: .utf8).split(separator: "
 
 // Telethon, same objects, same run.
 var telethon: [String: (encode: Double, decode: Double)] = [:]
+var telethonBuilt: [String: (hex: String, encode: Double)] = [:]
 let python = ProcessInfo.processInfo.environment["PY"] ?? root.appendingPathComponent(".venv/bin/python").path
 if FileManager.default.isExecutableFile(atPath: python) {
+    let built = Process()
+    built.executableURL = URL(fileURLWithPath: python)
+    built.arguments = [root.appendingPathComponent("Benchmarks/python/tl_bench.py").path, "--built", String(seconds)]
+    let builtPipe = Pipe()
+    built.standardOutput = builtPipe
+    try built.run()
+    let builtOutput = builtPipe.fileHandleForReading.readDataToEndOfFile()
+    built.waitUntilExit()
+    for line in String(decoding: builtOutput, as: UTF8.self).split(separator: "\n") {
+        let result = try JSONValue(parsing: String(line))
+        if case let .string(label)? = result["label"], case let .string(hex)? = result["hex"], case let .double(e)? = result["encode_ns"] {
+            telethonBuilt[label] = (hex, e)
+        }
+    }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: python)
     process.arguments = [root.appendingPathComponent("Benchmarks/python/tl_bench.py").path] + labels + [String(seconds)]
@@ -110,3 +149,16 @@ for label in labels {
     }
 }
 if sink == 42 { print("") }
+
+print("\nhand-built object (TLObject(name:fields:))     bytes   op       tgflow        Telethon      ratio")
+for (label, object) in builtObjects {
+    let bytes = try schema.encode(object)
+    if let theirs = telethonBuilt[label] {
+        precondition(Hex.decode(theirs.hex) == bytes, "Telethon's bytes differ for \(label)")
+    }
+    let encode = try perOp { try schema.encode(object).count }
+    let theirs = telethonBuilt[label]?.encode
+    let ratio = theirs.map { String(format: "%7.1fx", $0 / encode) } ?? "      -"
+    let theirsText = theirs.map(format) ?? "          -"
+    print("\(label.padding(toLength: 46, withPad: " ", startingAt: 0))  \(String(format: "%6d", bytes.count))   encode  \(format(encode))   \(theirsText)   \(ratio)")
+}

@@ -20,6 +20,86 @@ extension TLSchema {
         }
     }
 
+    /// The encoding of any object (boxed), or nil when the general encoder must do it.
+    func encodeFast(_ o: TLObject) -> [UInt8]? {
+        withUnsafeTemporaryAllocation(byteCount: 1024, alignment: 16) { stack -> [UInt8]? in
+            var sink = RawSink(stack: stack)
+            defer { sink.release() }
+            guard writeFast(o, boxed: true, expected: -1, depth: 0, into: &sink) else { return nil }
+            return Array(UnsafeBufferPointer(start: sink.base.assumingMemoryBound(to: UInt8.self), count: sink.count))
+        }
+    }
+
+    /// Writes an object however it was made; false when the general encoder must handle it.
+    func writeFast(_ o: TLObject, boxed: Bool, expected: Int32, depth: Int, into out: inout RawSink) -> Bool {
+        if case let .decoded(d) = o.storage { return writeFast(d, boxed: boxed, expected: expected, depth: depth, into: &out) }
+        return writeFastBuilt(o, boxed: boxed, expected: expected, bare: -1, depth: depth, into: &out)
+    }
+
+    /// A hand-built object, looked up by name; `bare` (when not -1) is the combinator it must be.
+    /// Kept out of line so the decoded path above stays as tight as before.
+    @inline(never)
+    func writeFastBuilt(_ o: TLObject, boxed: Bool, expected: Int32, bare: Int, depth: Int, into out: inout RawSink) -> Bool {
+        guard case let .built(name, fields) = o.storage, let index = nameTable.index(of: name) else { return false }
+        if bare >= 0 && index != bare { return false }
+        return writeFastBuilt(index, fields, boxed: boxed, expected: expected, depth: depth, into: &out)
+    }
+
+    /// Writes an object built by hand as combinator `index`: one pass over its fields places
+    /// each by parameter index and sets the flag bits, then the parameters are written in
+    /// schema order. Anything the general encoder would report (an unknown or missing field,
+    /// a value of the wrong kind) or treat specially makes it answer false.
+    func writeFastBuilt(_ index: Int, _ fields: [String: TLValue], boxed: Bool, expected: Int32, depth: Int, into out: inout RawSink) -> Bool {
+        guard depth < Self.maxDepth else { return false }
+        let c = compiled[index]
+        guard c.special == .none else { return false }
+        if expected >= 0 && c.typeID != expected { return false }
+        let params = c.params
+        // Each parameter's field, by its position in `fields` (no value copied, no second lookup).
+        typealias Slot = Dictionary<String, TLValue>.Index?
+        return withUnsafeTemporaryAllocation(of: Slot.self, capacity: params.count) { slots -> Bool in
+            slots.initialize(repeating: nil)
+            defer { _ = slots.deinitialize() }
+            var words: (UInt32, UInt32) = (0, 0)
+            var at = fields.startIndex
+            while at != fields.endIndex {
+                defer { fields.formIndex(after: &at) }
+                let (key, value) = fields[at]
+                guard let i = c.fieldTable.index(of: key) else { return false }
+                let p = params[i]
+                if p.ownSlot >= 0 { continue }  // a flags word given by hand: computed instead
+                if p.flagSlot >= 0 {
+                    if p.isTrueFlag {
+                        guard let on = value.boolValue else { return false }
+                        if !on { continue }
+                    }
+                    if p.flagSlot == 0 { words.0 |= p.mask } else { words.1 |= p.mask }
+                }
+                slots[i] = at
+            }
+            if boxed { out.store(c.idBytes) }
+            for i in 0..<params.count {
+                let p = params[i]
+                if p.ownSlot >= 0 {
+                    out.store(p.ownSlot == 0 ? words.0 : words.1)
+                    continue
+                }
+                if p.flagSlot >= 0 {
+                    let word = p.flagSlot == 0 ? words.0 : words.1
+                    if word & p.mask == 0 || p.isTrueFlag { continue }
+                }
+                guard let at = slots[i] else { return false }
+                let value = fields.values[at]
+                if case .int = p.node, case let .int(v) = value {
+                    out.store(UInt32(bitPattern: v))
+                    continue
+                }
+                guard withUnsafePointer(to: value, { writeFast($0, p.node, depth: depth + 1, into: &out) }) else { return false }
+            }
+            return true
+        }
+    }
+
     /// Writes a decoded object (with its id when `boxed`); false when the general encoder
     /// must handle it. `expected` is a type index, or -1 for any.
     func writeFast(_ d: DecodedFields, boxed: Bool, expected: Int32, depth: Int, into out: inout RawSink) -> Bool {
@@ -128,16 +208,21 @@ extension TLSchema {
                 return true
             }
         case let .boxed(type):
-            guard case let .object(o) = value.pointee, case let .decoded(d) = o.storage else { return false }
-            return writeFast(d, boxed: true, expected: type, depth: depth + 1, into: &out)
+            guard case let .object(o) = value.pointee else { return false }
+            if case let .decoded(d) = o.storage { return writeFast(d, boxed: true, expected: type, depth: depth + 1, into: &out) }
+            return writeFastBuilt(o, boxed: true, expected: type, bare: -1, depth: depth + 1, into: &out)
         case let .bare(index):
-            guard case let .object(o) = value.pointee, case let .decoded(d) = o.storage, d.combinator.index == index else { return false }
-            return writeFast(d, boxed: false, expected: -1, depth: depth + 1, into: &out)
+            guard case let .object(o) = value.pointee else { return false }
+            if case let .decoded(d) = o.storage {
+                guard d.combinator.index == index else { return false }
+                return writeFast(d, boxed: false, expected: -1, depth: depth + 1, into: &out)
+            }
+            return writeFastBuilt(o, boxed: false, expected: -1, bare: index, depth: depth + 1, into: &out)
         case .any:
             switch value.pointee {
             case let .object(o):
-                guard case let .decoded(d) = o.storage else { return false }
-                return writeFast(d, boxed: true, expected: -1, depth: depth + 1, into: &out)
+                if case let .decoded(d) = o.storage { return writeFast(d, boxed: true, expected: -1, depth: depth + 1, into: &out) }
+                return writeFastBuilt(o, boxed: true, expected: -1, bare: -1, depth: depth + 1, into: &out)
             case let .bool(b): out.store(b ? Self.boolTrueID : Self.boolFalseID)
             default: return false
             }

@@ -11,8 +11,12 @@ extension TLSchema {
 
     /// A constructor or method call, boxed (its id first).
     public func encode(_ object: TLObject) throws -> [UInt8] {
-        // A decoded tree (re-encoding what was read) takes the raw-memory path.
-        if case let .decoded(d) = object.storage, let bytes = encodeDecoded(d) { return bytes }
+        // The raw-memory path first; the general encoder for anything it declines (and its errors).
+        if case let .decoded(d) = object.storage {
+            if let bytes = encodeDecoded(d) { return bytes }
+        } else if let bytes = encodeFast(object) {
+            return bytes
+        }
         var writer = TLWriter(capacity: 256)
         try writeObject(object, boxed: true, expected: -1, into: &writer, depth: 0)
         return writer.finish()
