@@ -27,13 +27,6 @@ public final class MTConnection: Sendable {
     ///   - timeout: for the whole opening; a timeout names the phase that was waiting.
     public static func open(to dataCenter: DataCenter, transport: TransportProtocol, obfuscated: Bool,
                             proxy: Proxy?, timeout: Duration) async throws -> MTConnection {
-        try await open(to: dataCenter, transport: transport, obfuscated: obfuscated, proxy: proxy, timeout: timeout,
-                       on: MultiThreadedEventLoopGroup.singleton.next())
-    }
-
-    /// `open` on a chosen event loop (the sender's own, so its reads and writes stay on one thread).
-    static func open(to dataCenter: DataCenter, transport: TransportProtocol, obfuscated: Bool,
-                     proxy: Proxy?, timeout: Duration, on eventLoop: EventLoop) async throws -> MTConnection {
         var transport = transport
         var obfuscation: Obfuscation? = obfuscated ? Obfuscation(dcID: dataCenter.headerDCID) : nil
         if case .mtproxy(_, _, let secret)? = proxy {
@@ -48,7 +41,7 @@ public final class MTConnection: Sendable {
         let phase = PhaseRecorder("connecting to \(proxy.map { "the \($0)" } ?? "\(dataCenter)")")
         let opening = Opening(dataCenter: dataCenter, transport: transport, obfuscation: obfuscation, proxy: proxy, phase: phase)
         let channel = try await withDeadline(timeout, phase: phase, onTimeout: { opening.abandon() }) {
-            try await opening.run(host: target.0, port: target.1, connectTimeout: timeout, on: eventLoop)
+            try await opening.run(host: target.0, port: target.1, connectTimeout: timeout)
         }
         return MTConnection(dataCenter: dataCenter, transport: transport, channel: channel)
     }
@@ -98,10 +91,10 @@ private final class Opening: @unchecked Sendable {
         channel?.close(promise: nil)
     }
 
-    func run(host: String, port: Int, connectTimeout: Duration, on eventLoop: EventLoop) async throws -> PacketChannel {
+    func run(host: String, port: Int, connectTimeout: Duration) async throws -> PacketChannel {
         let (handler, makeBytes) = ChannelBytes.makeHandler()
         let milliseconds = max(1, connectTimeout.components.seconds * 1000 + connectTimeout.components.attoseconds / 1_000_000_000_000_000)
-        let bootstrap = ClientBootstrap(group: eventLoop)
+        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.milliseconds(milliseconds))
             .channelOption(ChannelOptions.autoRead, value: false)
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)

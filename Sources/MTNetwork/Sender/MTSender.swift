@@ -1,8 +1,6 @@
 import Foundation
 import MTCrypto
 import MTProto
-import NIOCore
-import NIOPosix
 
 /// Sends requests to one data centre and returns their answers: owns the
 /// connection, creates the auth key when there is none, drives a
@@ -10,23 +8,12 @@ import NIOPosix
 /// being written leave together in one container), times requests out, keeps the
 /// connection alive with `ping_delay_disconnect`, reconnects with exponential
 /// backoff (resending what was not answered), and shuts down cleanly.
-///
-/// The actor runs on one NIO event loop, the one its connections use: reading,
-/// session state and writing happen on that thread without switching threads.
 public actor MTSender {
     public typealias Connector = @Sendable (SenderConfiguration) async throws -> PacketConnection
 
     public let configuration: SenderConfiguration
     private let hooks: SenderHooks
     private let connector: Connector
-    /// The thread this actor and its connections run on.
-    private let eventLoop: EventLoop
-    private let serialExecutor: any SerialExecutor
-    private let readerExecutor: EventLoopTaskExecutor
-
-    public nonisolated var unownedExecutor: UnownedSerialExecutor {
-        serialExecutor.asUnownedSerialExecutor()
-    }
 
     private var authKey: AuthKey?
     private var savedSalt: Int64?
@@ -44,8 +31,6 @@ public actor MTSender {
     private var plainOutbox: [[UInt8]] = []
     /// A direct write (see `flush`) has not completed yet.
     private var writing = false
-    /// `writeDue` will run later in this turn of the event loop.
-    private var writeScheduled = false
     private var readerTask: Task<Void, Never>?
     private var writerTask: Task<Void, Never>?
     private var pingTask: Task<Void, Never>?
@@ -82,13 +67,9 @@ public actor MTSender {
         self.authKey = authKey
         self.savedSalt = serverSalt
         self.hooks = hooks
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        self.eventLoop = loop
-        self.serialExecutor = loop.executor
-        self.readerExecutor = EventLoopTaskExecutor(loop: loop)
         self.connector = connector ?? { c in
             try await MTConnection.open(to: c.dataCenter, transport: c.transport, obfuscated: c.obfuscated,
-                                        proxy: c.proxy, timeout: c.connectTimeout, on: loop)
+                                        proxy: c.proxy, timeout: c.connectTimeout)
         }
     }
 
@@ -305,33 +286,17 @@ public actor MTSender {
     /// A connection that can queue bytes without suspending (`DirectPacketWriter`) is
     /// written from here; others go through the writer task.
     private func flush() {
-        guard directWriter != nil else {
+        guard let direct = directWriter else {
             writerSignal?.yield()
             return
         }
-        // Writes on the event loop complete at once, so the write waits for the end of
-        // this turn of the loop: requests submitted in the same turn share its packet.
-        guard !writing, !writeScheduled else { return }  // `written` sends what queued up meanwhile
-        writeScheduled = true
-        eventLoop.execute {
-            self.assumeIsolated { $0.writeDue() }
-        }
-    }
-
-    private func writeDue() {
-        writeScheduled = false
-        guard let direct = directWriter, !writing else { return }
+        guard !writing else { return }  // `written` sends what queued up meanwhile
         let gen = generation
         let packets = takePackets(gen)
         guard !packets.isEmpty else { return }
         writing = true
-        let loop = eventLoop
         direct.write(packets) { error in
-            if loop.inEventLoop {
-                self.assumeIsolated { $0.written(gen, error) }
-            } else {
-                Task { await self.written(gen, error) }
-            }
+            Task { await self.written(gen, error) }
         }
     }
 
@@ -398,8 +363,7 @@ public actor MTSender {
     }
 
     private func startReader(_ conn: PacketConnection, _ gen: Int) {
-        // Preferring the event loop keeps the pull of each packet on the thread that read it.
-        readerTask = Task(executorPreference: readerExecutor) { [weak self] in
+        readerTask = Task { [weak self] in
             do {
                 for try await packet in conn.packets {
                     await self?.received(packet, gen)
