@@ -69,6 +69,16 @@ public enum AuthKeyExchangeError: Error, Equatable, Sendable, CustomStringConver
 }
 
 extension AuthKeyExchangeError {
+    /// Any failure inside an exchange step as an exchange error: malformed bytes as
+    /// `.malformed`, a cryptographic refusal as `.crypto`, exchange errors unchanged.
+    init(wrapping error: Error) {
+        switch error {
+        case let e as AuthKeyExchangeError: self = e
+        case let e as WireError: self = .malformed(e)
+        default: self = .crypto(String(describing: error))
+        }
+    }
+
     /// The body of a plain (unencrypted) exchange packet; a malformed envelope ends
     /// the exchange as `.plainMessage`.
     static func plainBody(of packet: [UInt8]) throws -> [UInt8] {

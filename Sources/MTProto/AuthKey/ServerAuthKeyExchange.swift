@@ -112,12 +112,8 @@ public struct ServerAuthKeyExchange {
             case .finished:
                 throw AuthKeyExchangeError.finished
             }
-        } catch let e as WireError {
-            throw AuthKeyExchangeError.malformed(e)
-        } catch let e as AuthKeyExchangeError {
-            throw e
         } catch {
-            throw AuthKeyExchangeError.crypto(String(describing: error))
+            throw AuthKeyExchangeError(wrapping: error)
         }
     }
 
