@@ -55,7 +55,8 @@ let package = Package(
         // Python peer's figure from the same run (see README "Benchmarks").
         .executableTarget(name: "tl-bench", dependencies: ["TL"], path: "Benchmarks/TLBench"),
         .executableTarget(name: "crypto-bench", dependencies: ["MTCrypto"], path: "Benchmarks/CryptoBench"),
-        .executableTarget(name: "mtproto-bench", dependencies: ["MTNetwork", "TestDC"], path: "Benchmarks/MTProtoBench",
+        .executableTarget(name: "mtproto-bench", dependencies: ["MTNetwork", "TestDC", .product(name: "NIOCore", package: "swift-nio"),
+                                                             .product(name: "NIOPosix", package: "swift-nio")], path: "Benchmarks/MTProtoBench",
                          exclude: ["telethon_network_bench.py", "telethon_session_bench.py"]),
         .executableTarget(name: "login-bench", dependencies: ["TGClient", "SessionStore", "TestDC"], path: "Benchmarks/LoginBench"),
 

@@ -17,7 +17,7 @@ enum BenchError: Error { case noConnection }
 enum NetworkBench {
     static let connectAttempts = 5
 
-    static func run(rounds: Int, inFlight: Int, total: Int) async throws -> (ours: NetworkFigures, telethon: NetworkFigures?) {
+    static func run(rounds: Int, inFlight: Int, total: Int, peer: Bool) async throws -> (ours: NetworkFigures, telethon: NetworkFigures?) {
         var options = TestDCOptions()
         options.dcCount = 1
         let server = try await TestDCServer.start(options)
@@ -70,7 +70,7 @@ enum NetworkBench {
                                   p50_us: latencies[latencies.count / 2],
                                   p99_us: latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
                                   rps: Double(perWorker * inFlight) / (microseconds(batchTime) / 1e6))
-        let telethon = runPython("telethon_network_bench.py",
+        let telethon = !peer ? nil : runPython("telethon_network_bench.py",
                                  [server.infoJSON, String(rounds), String(inFlight), String(total / 4)], as: NetworkFigures.self)
         return (ours, telethon)
     }

@@ -35,6 +35,11 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
 // MARK: Key exchange
 
 if networkOnly { try await networkFigures(); exit(0) }
+if CommandLine.arguments.contains("--profile-throughput") {
+    // For a profiler: only the 100-in-flight phase, five times over, no peer.
+    _ = try await NetworkBench.run(rounds: 1, inFlight: 100, total: 500_000, peer: false)
+    exit(0)
+}
 
 let privateKey = try RSAPrivateKey.generate(bits: 2048)
 var exchangeTimes: [Double] = []
@@ -116,12 +121,15 @@ func networkFigures() async throws {
     print("loopback TCP (full transport) against the in-process test server")
     let network: (ours: NetworkFigures, telethon: NetworkFigures?)
     do {
-        network = try await NetworkBench.run(rounds: quick ? 200 : 2_000, inFlight: 100, total: quick ? 10_000 : 100_000)
+        network = try await NetworkBench.run(rounds: quick ? 200 : 2_000, inFlight: 100, total: quick ? 10_000 : 100_000, peer: true)
     } catch {
         print("network figures not measured: \(error)")
         exit(1)
     }
     let ours = network.ours
+    let floor = try await LoopbackFloor.measure(rounds: quick ? 200 : 2_000)
+    print("  (floor: a 300-byte packet bounced over loopback by SwiftNIO with no protocol work: " +
+          "p50 \(fmt(floor.handlersP50)) µs between event-loop handlers, \(fmt(floor.asyncCallerP50)) µs for an awaiting task)")
     if let peer = network.telethon {
         print("connect + key exchange   \(fmt(ours.connect_ms)) ms       \(fmt(peer.connect_ms)) ms      \(fmt(peer.connect_ms / ours.connect_ms))× faster")
         print("getConfig p50            \(fmt(ours.p50_us)) µs      \(fmt(peer.p50_us)) µs     \(fmt(peer.p50_us / ours.p50_us))× faster")

@@ -56,7 +56,17 @@ public final class MTConnection: Sendable {
     }
 }
 
-extension MTConnection: DirectPacketWriter {
+extension MTConnection: PushPacketConnection {
+    var isOnWriteThread: Bool { channel.bytes.channel.eventLoop.inEventLoop }
+
+    func executeOnWriteThread(_ body: @escaping @Sendable () -> Void) {
+        channel.bytes.channel.eventLoop.execute(body)
+    }
+
+    func deliverPackets(to deliver: @escaping ([[UInt8]]) -> Void, ended: @escaping (Error?) -> Void) {
+        channel.deliverPackets(to: deliver, ended: ended)
+    }
+
     func write(_ packets: [[UInt8]], completion: @escaping @Sendable (Error?) -> Void) {
         var last: EventLoopFuture<Void>?
         for packet in packets { last = channel.enqueue(packet) }

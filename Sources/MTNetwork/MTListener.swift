@@ -156,6 +156,18 @@ public final class MTServerConnection: Sendable {
         })
     }
 
+    /// Hands the client's packets to `deliver` on the connection's event loop as they are
+    /// read, instead of through `packets` (which must then not be used); `ended` runs once,
+    /// with nil when the client closed cleanly. Reading pauses while more than `pauseAbove`
+    /// bytes wait to be written, so a client that does not read stalls only itself.
+    public func deliverPackets(pauseAbove: Int, to deliver: @escaping ([[UInt8]]) -> Void,
+                               ended: @escaping (Error?) -> Void) {
+        channel.deliverPackets(pauseAbove: pauseAbove, to: { [silence] packets in
+            silence.restart()
+            deliver(packets)
+        }, ended: ended)
+    }
+
     /// Sends one packet and waits until the socket has taken it.
     public func send(_ packet: [UInt8]) async throws {
         try await channel.send(packet)

@@ -12,6 +12,8 @@ final class PacketChannel: @unchecked Sendable {
     private let countLock = NSLock()
     private var lastWrite: EventLoopFuture<Void>?
     private var unwritten = 0
+    /// Pushed reading resumes once unwritten bytes fall to this (set by `deliverPackets`).
+    private var pauseReadingAbove = Int.max
 
     init(bytes: ChannelBytes, codec: TransportCodec) {
         self.bytes = bytes
@@ -67,7 +69,10 @@ final class PacketChannel: @unchecked Sendable {
         countLock.withLock { unwritten += count }
         let write = bytes.write(data)
         lastWrite = write
-        write.whenComplete { [self] _ in countLock.withLock { unwritten -= count } }
+        write.whenComplete { [self] _ in
+            let left = countLock.withLock { unwritten -= count; return unwritten }
+            if left <= pauseReadingAbove, bytes.channel.eventLoop.inEventLoop { bytes.resumePushing() }
+        }
         return write
     }
 
@@ -100,6 +105,52 @@ final class PacketChannel: @unchecked Sendable {
                 throw ConnectionError.transport(error)
             }
         }
+    }
+
+    /// Decodes every later read on the channel's event loop and hands its packets to `deliver`
+    /// there, in order (one call per read); `ended` runs once: nil when the peer closed
+    /// cleanly, else the `ConnectionError`. Replaces `nextPacket`, which must not be used after.
+    /// With `pauseAbove`, reading pauses while more than that many bytes wait to be written.
+    func deliverPackets(pauseAbove: Int? = nil, to deliver: @escaping ([[UInt8]]) -> Void, ended: @escaping (Error?) -> Void) {
+        if let pauseAbove { pauseReadingAbove = pauseAbove }
+        var done = false
+        let finish: (Error?) -> Void = { error in
+            guard !done else { return }
+            done = true
+            ended(error)
+        }
+        bytes.push(to: { [self] chunk in
+            guard !done else { return }
+            var packets: [[UInt8]] = []
+            var failure: ConnectionError?
+            lock.withLock {
+                do {
+                    for event in try codec.feed(chunk) {
+                        switch event {
+                        case .packet(let packet): packets.append(packet)
+                        case .transportError(let code): failure = .serverTransportError(code: code)
+                        }
+                        if failure != nil { break }
+                    }
+                } catch let error as TransportError {
+                    failure = .transport(error)
+                } catch {
+                    failure = .closed
+                }
+            }
+            if !packets.isEmpty { deliver(packets) }
+            if let failure {
+                bytes.channel.close(promise: nil)
+                finish(failure)
+            }
+        }, readMore: { [self] in pauseAbove.map { unwrittenBytes <= $0 } ?? true },
+           ended: { error in finish(error == nil ? nil : ConnectionError.closed) })
+    }
+
+    /// Runs `body` on the channel's event loop (at once when already there).
+    func onEventLoop(_ body: @escaping @Sendable () -> Void) {
+        let loop = bytes.channel.eventLoop
+        if loop.inEventLoop { body() } else { loop.execute(body) }
     }
 
     func makePacketStream() -> AsyncThrowingStream<[UInt8], Error> {

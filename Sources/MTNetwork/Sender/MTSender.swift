@@ -11,51 +11,32 @@ import MTProto
 public actor MTSender {
     public typealias Connector = @Sendable (SenderConfiguration) async throws -> PacketConnection
 
-    public let configuration: SenderConfiguration
+    public nonisolated let configuration: SenderConfiguration
     private let hooks: SenderHooks
     private let connector: Connector
+    /// The session, waiting requests and writes: the path answers take without this actor.
+    private let core: SenderCore
 
     private var authKey: AuthKey?
     private var savedSalt: Int64?
-    private var session: ClientSession?
     private var connection: PacketConnection?
-    /// `connection` when it can be written without suspending (looked up once per connection).
-    private var directWriter: DirectPacketWriter?
-    private var generation = 0
     private var connecting: Task<Void, Error>?
     private var isShutDown = false
 
-    /// Wakes the writer, which then takes everything due in one go (see `takePackets`).
-    private var writerSignal: AsyncStream<Void>.Continuation?
-    /// Plain packets of the auth key exchange, sent before anything the session has.
-    private var plainOutbox: [[UInt8]] = []
-    /// A direct write (see `flush`) has not completed yet.
-    private var writing = false
     private var readerTask: Task<Void, Never>?
     private var writerTask: Task<Void, Never>?
     private var pingTask: Task<Void, Never>?
-    private var ackTask: Task<Void, Never>?
 
     /// The init request of a connection being opened: failed (and the connect
     /// retried) if that connection is lost before it is answered.
-    private var initRequestID: RequestID?
+    private var initTicket: SenderCore.Ticket?
     private var exchange: ClientAuthKeyExchange?
     private var exchangeWaiter: CheckedContinuation<CreatedAuthKey, Error>?
-
-    private struct Waiter {
-        var continuation: CheckedContinuation<[UInt8], Error>
-        var deadline: ContinuousClock.Instant
-        var timeout: Duration
-    }
-    private var waiters: [RequestID: Waiter] = [:]
-    /// One timer for all requests, set for the earliest deadline.
-    private var deadlineTask: Task<Void, Never>?
-    private var deadlineTaskFires: ContinuousClock.Instant?
 
     /// Connections opened so far (1 after the first connect; more after reconnects).
     public private(set) var connectionsOpened = 0
     /// Packets handed to the connection so far (requests share packets when many are in flight).
-    public private(set) var packetsSent = 0
+    public var packetsSent: Int { core.packetsSent }
 
     /// - Parameters:
     ///   - authKey: the stored key for this data centre, or nil to create one on connect.
@@ -71,11 +52,17 @@ public actor MTSender {
             try await MTConnection.open(to: c.dataCenter, transport: c.transport, obfuscated: c.obfuscated,
                                         proxy: c.proxy, timeout: c.connectTimeout)
         }
+        let core = SenderCore(hooks: hooks)
+        self.core = core
+        let owner = WeakSender()
+        core.setReceivers(plain: { packet, gen in Task { await owner.sender?.receivedPlain(packet, gen) } },
+                          lost: { gen, error in Task { await owner.sender?.lost(gen, error) } })
+        owner.sender = self
     }
 
     /// The auth key in use (created on the first connect when there was none).
     public var currentAuthKey: AuthKey? { authKey }
-    public var isConnected: Bool { connection != nil && session != nil && connecting == nil }
+    public var isConnected: Bool { connection != nil && core.hasSession && connecting == nil }
 
     /// Opens the connection (creating an auth key if needed) and, on a new
     /// session, sends the configured init request. Idempotent.
@@ -85,9 +72,10 @@ public actor MTSender {
 
     /// Sends a request body (a boxed TL method call) and returns the raw result
     /// bytes. Throws `RPCError` for Telegram's errors, `SenderError` otherwise.
-    public func invoke(_ body: [UInt8], timeout: Duration? = nil) async throws -> [UInt8] {
-        try await ensureConnected()
-        return try await submit(body, timeout: timeout ?? configuration.requestTimeout)
+    /// Once connected, requests go straight to the session without waiting for this actor.
+    public nonisolated func invoke(_ body: [UInt8], timeout: Duration? = nil) async throws -> [UInt8] {
+        if !core.isReady { try await ensureConnected() }
+        return try await core.submit(body, timeout: timeout ?? configuration.requestTimeout)
     }
 
     /// Fails every pending request with `.shutDown`, stops the timers and closes
@@ -95,10 +83,11 @@ public actor MTSender {
     public func shutdown() async {
         guard !isShutDown else { return }
         isShutDown = true
+        core.close()
         let conn = connection
         tearDown()
         connecting?.cancel()
-        failAll(SenderError.shutDown)
+        core.failAll(SenderError.shutDown)
         failExchange(SenderError.shutDown)
         await conn?.close()
     }
@@ -108,7 +97,7 @@ public actor MTSender {
     private func ensureConnected() async throws {
         if isShutDown { throw SenderError.shutDown }
         if let connecting { return try await connecting.value }
-        if connection != nil, session != nil { return }
+        if connection != nil, core.hasSession { return }
         let task = Task { try await self.connectWithRetries() }
         connecting = task
         do {
@@ -150,39 +139,47 @@ public actor MTSender {
         let conn = try await connector(configuration)
         if isShutDown { await conn.close(); throw SenderError.shutDown }
         connectionsOpened += 1
-        generation += 1
-        let gen = generation
         connection = conn
-        directWriter = conn as? DirectPacketWriter
-        writing = false
-        if directWriter == nil { startWriter(conn, gen) }
-        startReader(conn, gen)
+        let gen: Int
+        if let pushing = conn as? PushPacketConnection {
+            gen = core.attach(.direct(pushing))
+            pushing.deliverPackets(to: { [core] packets in core.received(packets, gen: gen) },
+                                   ended: { [core] error in core.connectionLost(gen, error ?? ConnectionError.closed) })
+        } else {
+            let (signal, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+            gen = core.attach(.task(continuation))
+            startWriter(conn, signal, gen)
+            startReader(conn, gen)
+        }
         do {
             var fresh = false
             if authKey == nil {
-                session = nil
+                core.installSession(nil)
                 let created = try await exchangeKey()
                 authKey = created.authKey
                 hooks.onAuthKey(created.authKey)
                 hooks.onSalt(created.serverSalt)
-                session = ClientSession(authKey: created.authKey, serverSalt: created.serverSalt, timeOffset: created.timeOffset)
+                core.installSession(ClientSession(authKey: created.authKey, serverSalt: created.serverSalt, timeOffset: created.timeOffset))
                 fresh = true
-            } else if session == nil, let key = authKey {
-                session = ClientSession(authKey: key, serverSalt: savedSalt ?? 0, timeOffset: 0)
+            } else if !core.hasSession, let key = authKey {
+                core.installSession(ClientSession(authKey: key, serverSalt: savedSalt ?? 0, timeOffset: 0))
                 fresh = true
             } else {
-                session?.requeueUnanswered()
+                core.requeueUnanswered()
             }
             startPing(gen)
             if fresh, let initRequest = configuration.initRequest {
-                defer { initRequestID = nil }
-                let result = try await submit(initRequest, timeout: configuration.requestTimeout) { self.initRequestID = $0 }
+                let ticket = SenderCore.Ticket()
+                initTicket = ticket
+                defer { initTicket = nil }
+                let result = try await core.submit(initRequest, timeout: configuration.requestTimeout, ticket: ticket)
                 hooks.onInit(result)
             } else {
-                flush()
+                core.flush()
             }
+            if gen == core.currentGeneration { core.setReady(true) }
         } catch {
-            if gen == generation {
+            if gen == core.currentGeneration {
                 tearDown()
                 await conn.close()
             }
@@ -202,7 +199,7 @@ public actor MTSender {
         defer { timer.cancel() }
         return try await withCheckedThrowingContinuation { c in
             exchangeWaiter = c
-            sendPlain(first)
+            core.sendPlain(first)
         }
     }
 
@@ -212,149 +209,35 @@ public actor MTSender {
         exchangeWaiter = nil
     }
 
-    // MARK: Requests
-
-    private func submit(_ body: [UInt8], timeout: Duration, enqueued: (RequestID) -> Void = { _ in }) async throws -> [UInt8] {
-        guard session != nil else { throw SenderError.shutDown }
-        let id = session!.enqueue(body)
-        enqueued(id)
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (c: CheckedContinuation<[UInt8], Error>) in
-                let deadline = ContinuousClock.now + timeout
-                waiters[id] = Waiter(continuation: c, deadline: deadline, timeout: timeout)
-                armDeadlineTimer(for: deadline)
-                flush()
+    /// A packet that came while there was no session: a step of the key exchange.
+    fileprivate func receivedPlain(_ packet: [UInt8], _ gen: Int) {
+        guard gen == core.currentGeneration, exchange != nil else { return }
+        do {
+            switch try exchange!.handle(packet, now: Date()) {
+            case .send(let next):
+                core.sendPlain(next)
+            case .done(let created):
+                exchange = nil
+                exchangeWaiter?.resume(returning: created)
+                exchangeWaiter = nil
             }
-        } onCancel: {
-            Task { await self.cancelRequest(id) }
+        } catch {
+            failExchange(SenderError.keyExchangeFailed("\(error)"))
         }
     }
 
-    /// Makes sure the shared timer fires by `deadline` (requests usually share one
-    /// timeout, so a new request rarely moves it).
-    private func armDeadlineTimer(for deadline: ContinuousClock.Instant) {
-        if let fires = deadlineTaskFires, fires <= deadline { return }
-        deadlineTask?.cancel()
-        deadlineTaskFires = deadline
-        deadlineTask = Task { [weak self] in
-            try? await Task.sleep(until: deadline, clock: .continuous)
-            if !Task.isCancelled { await self?.deadlinePassed() }
-        }
-    }
+    // MARK: Connection tasks (for connections that are not an MTConnection)
 
-    /// Fails the requests whose time is up and sets the timer for the next deadline.
-    private func deadlinePassed() {
-        deadlineTask = nil
-        deadlineTaskFires = nil
-        let now = ContinuousClock.now
-        var next: ContinuousClock.Instant?
-        for (id, waiter) in waiters {
-            if waiter.deadline <= now {
-                waiters[id] = nil
-                session?.cancel(id)
-                waiter.continuation.resume(throwing: SenderError.timeout(seconds: waiter.timeout.seconds))
-            } else if next == nil || waiter.deadline < next! {
-                next = waiter.deadline
-            }
-        }
-        if let next { armDeadlineTimer(for: next) }
-    }
-
-    private func cancelRequest(_ id: RequestID) {
-        guard let waiter = waiters.removeValue(forKey: id) else { return }
-        session?.cancel(id)
-        waiter.continuation.resume(throwing: CancellationError())
-    }
-
-    private func finish(_ id: RequestID, _ result: Result<[UInt8], Error>) {
-        guard let waiter = waiters.removeValue(forKey: id) else { return }
-        waiter.continuation.resume(with: result)
-    }
-
-    private func failAll(_ error: Error) {
-        let all = waiters
-        waiters = [:]
-        deadlineTask?.cancel(); deadlineTask = nil; deadlineTaskFires = nil
-        for (id, waiter) in all {
-            session?.cancel(id)
-            waiter.continuation.resume(throwing: error)
-        }
-    }
-
-    /// Sends what is due. Requests submitted while the previous packet is still being
-    /// written share the next packet — one container — instead of one packet each.
-    /// A connection that can queue bytes without suspending (`DirectPacketWriter`) is
-    /// written from here; others go through the writer task.
-    private func flush() {
-        guard let direct = directWriter else {
-            writerSignal?.yield()
-            return
-        }
-        guard !writing else { return }  // `written` sends what queued up meanwhile
-        let gen = generation
-        let packets = takePackets(gen)
-        guard !packets.isEmpty else { return }
-        writing = true
-        direct.write(packets) { error in
-            Task { await self.written(gen, error) }
-        }
-    }
-
-    private func written(_ gen: Int, _ error: Error?) {
-        guard gen == generation else { return }
-        writing = false
-        if let error { return lost(gen, error) }
-        flush()
-    }
-
-    private func sendPlain(_ packet: [UInt8]) {
-        plainOutbox.append(packet)
-        flush()
-    }
-
-    /// Everything due on connection `gen`, in order: exchange packets, then what the
-    /// session packs from its queue (many requests per container).
-    private func takePackets(_ gen: Int) -> [[UInt8]] {
-        guard gen == generation else { return [] }
-        var packets = plainOutbox
-        plainOutbox.removeAll()
-        if session != nil {
-            while let packet = session!.nextPacket(now: Date()) { packets.append(packet) }
-            scheduleAcks()
-        }
-        packetsSent += packets.count
-        return packets
-    }
-
-    private func scheduleAcks() {
-        guard ackTask == nil, let deadline = session?.ackDeadline else { return }
-        let delay = max(0, deadline.timeIntervalSinceNow)
-        ackTask = Task { [weak self] in
-            try? await Task.sleep(for: .milliseconds(Int(delay * 1000) + 1))
-            await self?.ackTimerFired()
-        }
-    }
-
-    private func ackTimerFired() {
-        ackTask = nil
-        flush()
-    }
-
-    // MARK: Connection tasks
-
-    private func startWriter(_ conn: PacketConnection, _ gen: Int) {
-        let (signal, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        writerSignal = continuation
-        plainOutbox.removeAll()
-        writerTask = Task { [weak self] in
+    private func startWriter(_ conn: PacketConnection, _ signal: AsyncStream<Void>, _ gen: Int) {
+        writerTask = Task { [core] in
             for await _ in signal {
                 // While a packet is being written, new requests queue up in the session
                 // and leave together in the next one.
-                while let packets = await self?.takePackets(gen), !packets.isEmpty {
+                while case let packets = core.takePackets(gen), !packets.isEmpty {
                     do {
                         for packet in packets { try await conn.send(packet) }
                     } catch {
-                        await self?.lost(gen, error)
+                        core.connectionLost(gen, error)
                         return
                     }
                 }
@@ -363,14 +246,14 @@ public actor MTSender {
     }
 
     private func startReader(_ conn: PacketConnection, _ gen: Int) {
-        readerTask = Task { [weak self] in
+        readerTask = Task { [core] in
             do {
                 for try await packet in conn.packets {
-                    await self?.received(packet, gen)
+                    core.received([packet], gen: gen)
                 }
-                await self?.lost(gen, ConnectionError.closed)
+                core.connectionLost(gen, ConnectionError.closed)
             } catch {
-                await self?.lost(gen, error)
+                core.connectionLost(gen, error)
             }
         }
     }
@@ -389,88 +272,51 @@ public actor MTSender {
     }
 
     private func ping(_ gen: Int, disconnectDelay: Int) async {
-        guard gen == generation, session != nil else { return }
+        guard gen == core.currentGeneration, core.hasSession else { return }
         let body = ServiceMessages.pingDelayDisconnect(pingID: SecureRandom.int64(), disconnectDelay: disconnectDelay)
         do {
-            _ = try await submit(body, timeout: configuration.requestTimeout)
+            _ = try await core.submit(body, timeout: configuration.requestTimeout)
         } catch SenderError.timeout {
             lost(gen, SenderError.timeout(seconds: configuration.requestTimeout.seconds))
         } catch {}
     }
 
-    private func received(_ packet: [UInt8], _ gen: Int) {
-        guard gen == generation else { return }
-        if exchange != nil {
-            do {
-                switch try exchange!.handle(packet, now: Date()) {
-                case .send(let next):
-                    sendPlain(next)
-                case .done(let created):
-                    exchange = nil
-                    exchangeWaiter?.resume(returning: created)
-                    exchangeWaiter = nil
-                }
-            } catch {
-                failExchange(SenderError.keyExchangeFailed("\(error)"))
-            }
-            return
-        }
-        guard session != nil else { return }
-        let saltBefore = session!.serverSalt
-        for event in session!.handle(packet, now: Date()) {
-            switch event {
-            case let .result(id, body): finish(id, .success(body))
-            case let .rpcError(id, error): finish(id, .failure(error))
-            case let .failed(id, error): finish(id, .failure(SenderError.session(error)))
-            case let .update(body): hooks.onUpdate(body)
-            default: break
-            }
-        }
-        if session!.serverSalt != saltBefore { hooks.onSalt(session!.serverSalt) }
-        flush()
-    }
-
     /// Stops the tasks of the current connection (not the requests).
     private func tearDown() {
-        generation += 1
+        core.detach()
         readerTask?.cancel(); readerTask = nil
         pingTask?.cancel(); pingTask = nil
-        ackTask?.cancel(); ackTask = nil
-        writerSignal?.finish(); writerSignal = nil
-        plainOutbox.removeAll()
         writerTask = nil
         connection = nil
-        directWriter = nil
     }
 
-    private func lost(_ gen: Int, _ error: Error) {
-        guard gen == generation, !isShutDown else { return }
+    fileprivate func lost(_ gen: Int, _ error: Error) {
+        guard gen == core.currentGeneration, !isShutDown else { return }
         let conn = connection
         tearDown()
         Task { await conn?.close() }
         if case ConnectionError.serverTransportError(code: -404)? = error as? ConnectionError {
             authKey = nil
-            session = nil
+            core.installSession(nil)
             hooks.onAuthKeyRejected()
             failExchange(SenderError.authKeyRejected)
-            failAll(SenderError.authKeyRejected)
+            core.failAll(SenderError.authKeyRejected)
             return
         }
         if exchangeWaiter != nil {
             failExchange(ConnectionError.closed)
             return
         }
-        if let id = initRequestID {
-            initRequestID = nil
-            session?.cancel(id)
-            finish(id, .failure(ConnectionError.closed))
+        if let ticket = initTicket {
+            initTicket = nil
+            core.fail(ticket, ConnectionError.closed)
             return
         }
-        guard connecting == nil, !waiters.isEmpty else { return }
+        guard connecting == nil, core.hasWaiters else { return }
         let task = Task { try await self.reconnect(after: error) }
         connecting = task
         Task {
-            do { try await task.value } catch { self.failAll(error) }
+            do { try await task.value } catch { self.core.failAll(error) }
             self.clearConnecting(task)
         }
     }
@@ -496,6 +342,11 @@ public actor MTSender {
         }
         throw SenderError.unreachable(attempts: configuration.reconnectAttempts, lastError: lastError)
     }
+}
+
+/// Lets the core reach its sender without keeping it alive.
+private final class WeakSender: @unchecked Sendable {
+    weak var sender: MTSender?
 }
 
 extension Duration {

@@ -18,6 +18,18 @@ protocol DirectPacketWriter: Sendable {
     /// Queues `packets` in order; `completion` runs once all are written (nil) or the
     /// connection failed.
     func write(_ packets: [[UInt8]], completion: @escaping @Sendable (Error?) -> Void)
+    /// Whether this thread is where writes go out without a hop (the connection's event loop).
+    var isOnWriteThread: Bool { get }
+    /// Runs `body` on that thread.
+    func executeOnWriteThread(_ body: @escaping @Sendable () -> Void)
+}
+
+/// A connection that decodes packets on its event loop and hands them over there, so the
+/// sender handles answers where they are read instead of in a reader task.
+protocol PushPacketConnection: DirectPacketWriter {
+    /// Starts delivery: `deliver` gets each read's packets in order; `ended` runs once
+    /// (nil: the server closed cleanly).
+    func deliverPackets(to deliver: @escaping ([[UInt8]]) -> Void, ended: @escaping (Error?) -> Void)
 }
 
 /// How an `MTSender` reaches and talks to one data centre.
@@ -72,8 +84,8 @@ public struct SenderConfiguration: Sendable {
 }
 
 /// What the sender reports to its owner, so that keys and salts are persisted
-/// and updates reach whoever wants them. Called on the sender's executor: keep
-/// them short.
+/// and updates reach whoever wants them. Called in order, one at a time, never on the
+/// connection's event loop; keep them short.
 public struct SenderHooks: Sendable {
     /// A new auth key was created (persist it).
     public var onAuthKey: @Sendable (AuthKey) -> Void

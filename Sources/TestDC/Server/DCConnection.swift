@@ -110,7 +110,8 @@ public struct DCConnection {
 
     /// Sends an unprompted `Updates` body on the session of `keyID`, if this connection has one.
     public mutating func push(_ body: [UInt8], keyID: Int64, now: Date = Date()) -> [ConnectionAction] {
-        guard var session = sessions[keyID], session.sessionID != nil else { return [] }
+        guard var session = sessions.removeValue(forKey: keyID) else { return [] }
+        guard session.sessionID != nil else { sessions[keyID] = session; return [] }
         session.push(body)
         var actions: [ConnectionAction] = []
         while let out = session.nextPacket(now: context.serverDate(now)) { actions.append(.send(out)) }
@@ -129,7 +130,8 @@ public struct DCConnection {
             if sessions.count >= DCConnection.maxSessions { sessions.removeAll() }
             sessions[keyID] = ServerSession(authKey: key, serverSalt: context.salts.current(now: unixNow), clock: MessageIDClock(role: .server, timeOffset: 0))
         }
-        var session = sessions[keyID]!
+        // Taken out of the dictionary while it is changed, so its buffers are not copied.
+        var session = sessions.removeValue(forKey: keyID)!
         session.serverSalt = context.salts.current(now: unixNow)
         var actions: [ConnectionAction] = []
         let faults = context.world.config.faults

@@ -40,6 +40,59 @@ final class ServedConnection: @unchecked Sendable {
     private var context: DCContext { connection.context }
 
     private func run() async {
+        // Injected delays pause a connection's reading, which only the pulling loop can do.
+        guard context.world.config.faults.delayMilliseconds ?? 0 <= 0 else { return await pull() }
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            var stopped = false
+            link.deliverPackets(pauseAbove: Self.readAheadOfWrites, to: { [self] packets in
+                for packet in packets where !stopped {
+                    let rest: ArraySlice<ConnectionAction> = lock.withLock {
+                        queueSends(connection.handle(packet)[...])
+                    }
+                    if !rest.isEmpty, !performAtOnce(rest) {
+                        stopped = true
+                        done.resume()
+                    }
+                    registerKeys()
+                }
+            }, ended: { [self] error in
+                if let error { context.log("connection closed: \(error)") }
+                guard !stopped else { return }
+                stopped = true
+                finish()
+                Task { await link.close() }
+                done.resume()
+            })
+        }
+    }
+
+    /// Carries out actions on the event loop without waiting; false when the connection is
+    /// to close (it is then closed, after what it had to send).
+    private func performAtOnce(_ actions: ArraySlice<ConnectionAction>) -> Bool {
+        var rest = actions
+        while let action = rest.popFirst() {
+            switch action {
+            case .send(let packet):
+                link.enqueue(packet)
+            case .closeWhenSilent(let seconds):
+                link.closeWhenSilent(after: .seconds(seconds))
+            case .transportError, .sendHalfAndClose, .close, .delay:
+                finish()
+                Task { [link] in
+                    switch action {
+                    case .transportError(let code): await link.sendTransportError(code)
+                    case .sendHalfAndClose(let packet): await link.sendHalfFrameAndClose(packet)
+                    default: await link.close()
+                    }
+                }
+                return false
+            }
+        }
+        return true
+    }
+
+    /// Pulls packets one at a time, for connections whose actions may pause them.
+    private func pull() async {
         do {
             for try await packet in link.packets {
                 // Handling and queueing the answers under one lock keeps them in order with pushes.
