@@ -14,6 +14,8 @@ final class PacketChannel: @unchecked Sendable {
     private var unwritten = 0
     /// Pushed reading resumes once unwritten bytes fall to this (set by `deliverPackets`).
     private var pauseReadingAbove = Int.max
+    /// Set by `deliverPackets`; used on the event loop only.
+    private var pushState: PushState?
 
     init(bytes: ChannelBytes, codec: TransportCodec) {
         self.bytes = bytes
@@ -71,7 +73,7 @@ final class PacketChannel: @unchecked Sendable {
         lastWrite = write
         write.whenComplete { [self] _ in
             let left = countLock.withLock { unwritten -= count; return unwritten }
-            if left <= pauseReadingAbove, bytes.channel.eventLoop.inEventLoop { bytes.resumePushing() }
+            if left <= pauseReadingAbove, bytes.channel.eventLoop.inEventLoop { writesCaughtUp() }
         }
         return write
     }
@@ -110,17 +112,14 @@ final class PacketChannel: @unchecked Sendable {
     /// Decodes every later read on the channel's event loop and hands its packets to `deliver`
     /// there, in order (one call per read); `ended` runs once: nil when the peer closed
     /// cleanly, else the `ConnectionError`. Replaces `nextPacket`, which must not be used after.
-    /// With `pauseAbove`, reading pauses while more than that many bytes wait to be written.
+    /// With `pauseAbove`, packets are handed over one at a time and, while more than that many
+    /// bytes wait to be written, the rest are held and nothing more is read.
     func deliverPackets(pauseAbove: Int? = nil, to deliver: @escaping ([[UInt8]]) -> Void, ended: @escaping (Error?) -> Void) {
+        let state = PushState(deliver: deliver, ended: ended, pauseAbove: pauseAbove)
         if let pauseAbove { pauseReadingAbove = pauseAbove }
-        var done = false
-        let finish: (Error?) -> Void = { error in
-            guard !done else { return }
-            done = true
-            ended(error)
-        }
+        pushState = state
         bytes.push(to: { [self] chunk in
-            guard !done else { return }
+            guard !state.done else { return }
             var packets: [[UInt8]] = []
             var failure: ConnectionError?
             lock.withLock {
@@ -138,13 +137,38 @@ final class PacketChannel: @unchecked Sendable {
                     failure = .closed
                 }
             }
-            if !packets.isEmpty { deliver(packets) }
+            if state.pauseAbove == nil {
+                if !packets.isEmpty { deliver(packets) }
+            } else {
+                state.held += packets
+                deliverHeld(state)
+            }
             if let failure {
                 bytes.channel.close(promise: nil)
-                finish(failure)
+                state.finish(failure)
             }
-        }, readMore: { [self] in pauseAbove.map { unwrittenBytes <= $0 } ?? true },
-           ended: { error in finish(error == nil ? nil : ConnectionError.closed) })
+        }, readMore: { [self] in
+            guard let limit = state.pauseAbove else { return true }
+            return state.held.isEmpty && unwrittenBytes <= limit
+        }, ended: { error in state.finish(error == nil ? nil : ConnectionError.closed) })
+    }
+
+    /// Hands held packets over while the unwritten bytes allow; on the event loop.
+    private func deliverHeld(_ state: PushState) {
+        // A write that completes inside `deliver` lands in `writesCaughtUp`: this loop goes on.
+        guard let limit = state.pauseAbove, !state.delivering else { return }
+        state.delivering = true
+        defer { state.delivering = false }
+        while !state.held.isEmpty, !state.done, unwrittenBytes <= limit {
+            state.deliver([state.held.removeFirst()])
+        }
+    }
+
+    /// Writes caught up: hand over what was held, then read on; on the event loop.
+    private func writesCaughtUp() {
+        guard let state = pushState, !state.done, !state.delivering else { return }
+        deliverHeld(state)
+        if state.held.isEmpty { bytes.resumePushing() }
     }
 
     /// Runs `body` on the channel's event loop (at once when already there).
@@ -167,5 +191,29 @@ final class PacketChannel: @unchecked Sendable {
         } catch {
             throw ConnectionError.closed
         }
+    }
+}
+
+/// Where pushed packets go, and those held back while writes catch up. Event loop only.
+private final class PushState {
+    let deliver: ([[UInt8]]) -> Void
+    private let ended: (Error?) -> Void
+    let pauseAbove: Int?
+    var held: [[UInt8]] = []
+    /// `deliverHeld` is running (further down the stack).
+    var delivering = false
+    private(set) var done = false
+
+    init(deliver: @escaping ([[UInt8]]) -> Void, ended: @escaping (Error?) -> Void, pauseAbove: Int?) {
+        self.deliver = deliver
+        self.ended = ended
+        self.pauseAbove = pauseAbove
+    }
+
+    func finish(_ error: Error?) {
+        guard !done else { return }
+        done = true
+        held = []
+        ended(error)
     }
 }

@@ -144,6 +144,9 @@ struct RawClient {
 
     func write(_ data: [UInt8]) async throws { try await bytes.write(data).get() }
 
+    /// The next bytes from the peer, nil once it has closed.
+    func read() async throws -> [UInt8]? { try await bytes.next() }
+
     /// Whether the peer closed within `timeout` seconds (reading and discarding what it sends).
     func waitForClose(timeout: Double) async throws -> Bool {
         let deadline = Date().addingTimeInterval(timeout)

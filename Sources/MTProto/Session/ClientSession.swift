@@ -16,8 +16,9 @@ public struct ClientSession {
     /// Packets dropped by the checks (wrong key, msg_key, session, msg_id, …).
     public private(set) var rejectedPackets = 0
 
-    /// Acks alone are sent once this many are pending …
-    public var ackBatchSize = 16
+    /// Acks alone are sent once this many are pending … (high enough that the answers to a
+    /// full container are acked by the requests that follow them, not by a packet of their own)
+    public var ackBatchSize = 256
     /// … or when the oldest has waited this long (they ride along with any request sooner).
     public var ackDelay: TimeInterval = 0.5
     /// A request is failed after this many resends (salt, clock, sequence fixes).
