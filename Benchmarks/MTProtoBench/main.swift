@@ -35,6 +35,12 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
 // MARK: Key exchange
 
 if networkOnly { try await networkFigures(); exit(0) }
+if CommandLine.arguments.contains("--profile-latency") {
+    // For a profiler: only sequential round trips, no peer.
+    let figures = try await NetworkBench.run(rounds: 20_000, inFlight: 100, total: 100, peer: false)
+    print("p50 \(figures.ours.p50_us) µs")
+    exit(0)
+}
 if CommandLine.arguments.contains("--profile-throughput") {
     // For a profiler: only the 100-in-flight phase, five times over, no peer.
     _ = try await NetworkBench.run(rounds: 1, inFlight: 100, total: 500_000, peer: false)
