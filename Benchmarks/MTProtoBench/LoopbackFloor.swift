@@ -8,29 +8,42 @@ import NIOPosix
 /// every `try await invoke(...)` pays: a task that writes, suspends and is resumed from the
 /// event loop.
 enum LoopbackFloor {
-    struct Figures { let handlersP50: Double; let asyncCallerP50: Double }
+    struct Figures {
+        /// Handler to handler, both ends on one event loop thread (no thread wake-ups).
+        let sameLoopP50: Double
+        /// Handler to handler, each end on its own event loop thread (two wake-ups per round trip).
+        let crossLoopP50: Double
+        /// A task on the cooperative pool awaiting each answer, ends on different loops.
+        let asyncCallerP50: Double
+    }
 
     static func measure(rounds: Int, packetSize: Int = 300) async throws -> Figures {
         let group = MultiThreadedEventLoopGroup.singleton
-        let server = try await ServerBootstrap(group: group)
+        let serverLoop = group.next()
+        let otherLoop = group.next()
+        let server = try await ServerBootstrap(group: serverLoop, childGroup: serverLoop)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { $0.pipeline.addHandler(Echo()) }
             .bind(host: "127.0.0.1", port: 0).get()
         defer { server.close(promise: nil) }
         let port = server.localAddress!.port!
 
-        // Event-loop code on both ends.
-        let bouncer = Bouncer(rounds: rounds, size: packetSize)
-        let c1 = try await ClientBootstrap(group: group)
-            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { $0.pipeline.addHandler(bouncer) }
-            .connect(host: "127.0.0.1", port: port).get()
-        let handlerTimes = try await bouncer.done.futureResult.get()
-        try await c1.close()
+        func bounce(on loop: EventLoop) async throws -> [Double] {
+            let bouncer = Bouncer(rounds: rounds, size: packetSize, loop: loop)
+            let channel = try await ClientBootstrap(group: loop)
+                .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { $0.pipeline.addHandler(bouncer) }
+                .connect(host: "127.0.0.1", port: port).get()
+            let times = try await bouncer.done.futureResult.get()
+            try await channel.close()
+            return times
+        }
+        let sameLoop = try await bounce(on: serverLoop)
+        let crossLoop = try await bounce(on: otherLoop)
 
         // A task on the cooperative pool awaiting each answer.
         let waiter = Waiter()
-        let c2 = try await ClientBootstrap(group: group)
+        let c2 = try await ClientBootstrap(group: otherLoop)
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { $0.pipeline.addHandler(waiter) }
             .connect(host: "127.0.0.1", port: port).get()
@@ -45,7 +58,7 @@ enum LoopbackFloor {
             asyncTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1000)
         }
         try await c2.close()
-        return Figures(handlersP50: median(handlerTimes), asyncCallerP50: median(asyncTimes))
+        return Figures(sameLoopP50: median(sameLoop), crossLoopP50: median(crossLoop), asyncCallerP50: median(asyncTimes))
     }
 
     static func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
@@ -63,9 +76,9 @@ enum LoopbackFloor {
         var received = 0, started: UInt64 = 0
         var times: [Double] = []
         let done: EventLoopPromise<[Double]>
-        init(rounds: Int, size: Int) {
+        init(rounds: Int, size: Int, loop: EventLoop) {
             self.rounds = rounds; self.size = size
-            done = MultiThreadedEventLoopGroup.singleton.next().makePromise()
+            done = loop.makePromise()
         }
         func channelActive(context: ChannelHandlerContext) { send(context) }
         func send(_ context: ChannelHandlerContext) {

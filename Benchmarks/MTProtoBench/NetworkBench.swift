@@ -52,6 +52,17 @@ enum NetworkBench {
             latencies.append(microseconds(t))
         }
         latencies.sort()
+        // The same from a task that prefers the connection's event loop.
+        let onLoop: [Double] = try await withTaskExecutorPreference(sender.taskExecutor) {
+            var times: [Double] = []
+            for _ in 0..<rounds {
+                let t = try await clock.measure { _ = try await sender.invoke(getConfig) }
+                times.append(microseconds(t))
+            }
+            return times.sorted()
+        }
+        print("  (tgflow from a task on the connection's event loop: getConfig p50 \(String(format: "%.1f", onLoop[onLoop.count / 2])) µs, " +
+              "p99 \(String(format: "%.1f", onLoop[min(onLoop.count - 1, onLoop.count * 99 / 100)])) µs)")
 
         let perWorker = total / inFlight
         let packetsBefore = await sender.packetsSent

@@ -17,6 +17,10 @@ import Foundation
 import MTCrypto
 import MTProto
 
+import NIOCore
+if let loops = ProcessInfo.processInfo.environment["BENCH_EVENT_LOOPS"].flatMap(Int.init) {
+    NIOSingletons.groupLoopCountSuggestion = loops
+}
 let quick = CommandLine.arguments.contains("--quick")
 let networkOnly = CommandLine.arguments.contains("--network-only")
 let exchanges = quick ? 5 : 30
@@ -37,7 +41,7 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
 if networkOnly { try await networkFigures(); exit(0) }
 if CommandLine.arguments.contains("--profile-latency") {
     // For a profiler: only sequential round trips, no peer.
-    let figures = try await NetworkBench.run(rounds: 20_000, inFlight: 100, total: 100, peer: false)
+    let figures = try await NetworkBench.run(rounds: 10_000, inFlight: 100, total: 100, peer: false)
     print("p50 \(figures.ours.p50_us) µs")
     exit(0)
 }
@@ -134,8 +138,9 @@ func networkFigures() async throws {
     }
     let ours = network.ours
     let floor = try await LoopbackFloor.measure(rounds: quick ? 200 : 2_000)
-    print("  (floor: a 300-byte packet bounced over loopback by SwiftNIO with no protocol work: " +
-          "p50 \(fmt(floor.handlersP50)) µs between event-loop handlers, \(fmt(floor.asyncCallerP50)) µs for an awaiting task)")
+    print("  (floor: a 300-byte packet bounced over loopback by SwiftNIO with no protocol work, p50: " +
+          "\(fmt(floor.sameLoopP50)) µs between handlers on one event loop, \(fmt(floor.crossLoopP50)) µs on two, " +
+          "\(fmt(floor.asyncCallerP50)) µs for a task awaiting each answer)")
     if let peer = network.telethon {
         print("connect + key exchange   \(fmt(ours.connect_ms)) ms       \(fmt(peer.connect_ms)) ms      \(fmt(peer.connect_ms / ours.connect_ms))× faster")
         print("getConfig p50            \(fmt(ours.p50_us)) µs      \(fmt(peer.p50_us)) µs     \(fmt(peer.p50_us / ours.p50_us))× faster")

@@ -213,32 +213,62 @@ public final class MTServerConnection: Sendable {
     }
 }
 
-/// Closes a channel that stays silent too long; restarted as packets arrive.
+/// Closes a channel that stays silent too long. A packet only records when it came; the one
+/// timer, when it fires, closes the channel or sleeps again for what is left (no timer is
+/// rescheduled per packet).
 final class SilenceTimer: @unchecked Sendable {
     private let channel: Channel
-    private let idle: Duration?
+    private let idle: TimeAmount?
     private let lock = NSLock()
     private var scheduled: Scheduled<Void>?
+    /// The silence allowed now (the idle timeout, or what the client asked for).
+    private var limit: TimeAmount?
+    private var lastPacket = NIODeadline.now()
 
     /// `idle`: how long the channel may be silent (nil: as long as it likes, unless `restart(after:)` says otherwise).
     init(channel: Channel, idle: Duration?) {
         self.channel = channel
-        self.idle = idle
+        self.idle = idle.map(SilenceTimer.amount)
         channel.closeFuture.whenComplete { [self] _ in lock.withLock { scheduled?.cancel(); scheduled = nil } }
         restart()
     }
 
-    /// Starts the clock again with `limit`, or with the idle timeout (none: no deadline).
-    func restart(after limit: Duration? = nil) {
-        let channel = self.channel
+    /// A packet came: the silence starts again, with `limit` when given (else the idle
+    /// timeout, or none).
+    func restart(after newLimit: Duration? = nil) {
+        let now = NIODeadline.now()
+        let wanted = newLimit.map(SilenceTimer.amount) ?? idle
         lock.withLock {
+            lastPacket = now
+            // The running timer looks at `lastPacket` when it fires: nothing else to do.
+            if wanted == limit, scheduled != nil { return }
+            limit = wanted
             scheduled?.cancel()
             scheduled = nil
-            guard let wait = limit ?? idle, channel.isActive else { return }
-            let (seconds, attoseconds) = wait.components
-            let delay = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-            scheduled = channel.eventLoop.scheduleTask(in: delay) { channel.close(promise: nil) }
+            if let wanted, channel.isActive { schedule(at: now + wanted) }
         }
+    }
+
+    /// Under the lock.
+    private func schedule(at deadline: NIODeadline) {
+        scheduled = channel.eventLoop.scheduleTask(deadline: deadline) { [self] in fired() }
+    }
+
+    private func fired() {
+        let close: Bool = lock.withLock {
+            scheduled = nil
+            guard let limit else { return false }
+            let due = lastPacket + limit
+            if due <= NIODeadline.now() { return true }
+            schedule(at: due)
+            return false
+        }
+        if close { channel.close(promise: nil) }
+    }
+
+    private static func amount(_ d: Duration) -> TimeAmount {
+        let (seconds, attoseconds) = d.components
+        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }
 

@@ -60,6 +60,9 @@ public actor MTSender {
         owner.sender = self
     }
 
+    /// Where a caller's task may prefer to run for the shortest round trips (see `ConnectionExecutor`).
+    public nonisolated var taskExecutor: ConnectionExecutor { ConnectionExecutor(core: core) }
+
     /// The auth key in use (created on the first connect when there was none).
     public var currentAuthKey: AuthKey? { authKey }
     public var isConnected: Bool { connection != nil && core.hasSession && connecting == nil }

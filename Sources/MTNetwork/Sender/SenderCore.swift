@@ -254,6 +254,16 @@ final class SenderCore: @unchecked Sendable {
         receiver?(gen, error)
     }
 
+    /// Runs `body` on the current connection's event loop; false when there is none.
+    func executeOnConnection(_ body: @escaping @Sendable () -> Void) -> Bool {
+        let direct: DirectPacketWriter? = lock.withLock {
+            if case .direct(let direct) = writer { return direct }
+            return nil
+        }
+        direct?.executeOnWriteThread(body)
+        return direct != nil
+    }
+
     // MARK: Packets out
 
     func sendPlain(_ packet: [UInt8]) {
