@@ -75,6 +75,19 @@ enum NetworkBench {
             }
         }
         let packets = await sender.packetsSent - packetsBefore
+        // The same with the 100 callers preferring the connection's event loop.
+        let onLoopTime = try await clock.measure {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<inFlight {
+                    group.addTask(executorPreference: sender.taskExecutor) {
+                        for _ in 0..<perWorker { _ = try await sender.invoke(getConfig) }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        print("  (tgflow with the 100 callers on the connection's event loop: " +
+              "\(Int(Double(perWorker * inFlight) / (microseconds(onLoopTime) / 1e6))) req/s)")
         print("  (tgflow: \(perWorker * inFlight) requests with 100 in flight went in \(packets) packets)")
         await sender.shutdown()
         let ours = NetworkFigures(connect_ms: microseconds(connectTime) / 1000,

@@ -57,8 +57,6 @@ public final class MTConnection: Sendable {
 }
 
 extension MTConnection: PushPacketConnection {
-    var isOnWriteThread: Bool { channel.bytes.channel.eventLoop.inEventLoop }
-
     func executeOnWriteThread(_ body: @escaping @Sendable () -> Void) {
         channel.bytes.channel.eventLoop.execute(body)
     }

@@ -18,9 +18,7 @@ protocol DirectPacketWriter: Sendable {
     /// Queues `packets` in order; `completion` runs once all are written (nil) or the
     /// connection failed.
     func write(_ packets: [[UInt8]], completion: @escaping @Sendable (Error?) -> Void)
-    /// Whether this thread is where writes go out without a hop (the connection's event loop).
-    var isOnWriteThread: Bool { get }
-    /// Runs `body` on that thread.
+    /// Runs `body` where writes go out without a hop (the connection's event loop).
     func executeOnWriteThread(_ body: @escaping @Sendable () -> Void)
 }
 

@@ -271,37 +271,38 @@ final class SenderCore: @unchecked Sendable {
         flush()
     }
 
-    /// Sends what is due. Requests submitted while the previous packet is being written
-    /// share the next packet (one container) instead of one packet each.
-    /// Called off the connection's event loop (by a requester), the packing and writing is
-    /// left to the loop, once, so that everything submitted before it runs shares a packet.
+    /// Sends what is due. The packing and writing is left to the connection's event loop,
+    /// once: everything submitted before it runs (on any thread, the loop included) shares a
+    /// packet, and requests submitted while a packet is being written share the next one.
     func flush() {
         var scheduleOn: DirectPacketWriter?
-        let job: (DirectPacketWriter, [[UInt8]], Int)? = lock.withLock {
+        lock.withLock {
             switch writer {
             case .none:
-                return nil
+                break
             case .task(let signal):
                 signal.yield()
-                return nil
             case .direct(let direct):
-                if !direct.isOnWriteThread {
-                    if !flushScheduled {
-                        flushScheduled = true
-                        scheduleOn = direct
-                    }
-                    return nil
-                }
-                flushScheduled = false
-                guard !writing else { return nil }  // `written` sends what queued up meanwhile
-                let packets = takePacketsLocked()
-                guard !packets.isEmpty else { return nil }
-                writing = true
-                flushDepth += 1
-                return (direct, packets, generation)
+                guard !flushScheduled else { return }
+                flushScheduled = true
+                scheduleOn = direct
             }
         }
-        if let scheduleOn { return scheduleOn.executeOnWriteThread { [self] in flush() } }
+        scheduleOn?.executeOnWriteThread { [self] in flushOnLoop() }
+    }
+
+    /// Packs and writes what is due; on the connection's event loop.
+    private func flushOnLoop() {
+        let job: (DirectPacketWriter, [[UInt8]], Int)? = lock.withLock {
+            flushScheduled = false
+            guard case .direct(let direct) = writer else { return nil }
+            guard !writing else { return nil }  // `written` sends what queued up meanwhile
+            let packets = takePacketsLocked()
+            guard !packets.isEmpty else { return nil }
+            writing = true
+            flushDepth += 1
+            return (direct, packets, generation)
+        }
         guard let (direct, packets, gen) = job else { return }
         direct.write(packets) { [self] error in written(gen, error) }
         lock.withLock { flushDepth -= 1 }
@@ -316,7 +317,7 @@ final class SenderCore: @unchecked Sendable {
         guard current else { return }
         if let error { return connectionLost(gen, error) }
         // A write that completes inside `write` would otherwise nest flushes without bound.
-        if deep { Task { self.flush() } } else { flush() }
+        if deep { flush() } else { flushOnLoop() }
     }
 
     /// Everything due on connection `gen`, for a writer task.
