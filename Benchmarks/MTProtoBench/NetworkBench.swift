@@ -1,6 +1,7 @@
 import Foundation
 import MTNetwork
 import MTProto
+import NIOPosix
 import TestDC
 
 /// Network figures: our `MTSender` and Telethon, each against the same in-process
@@ -20,6 +21,11 @@ enum NetworkBench {
     static func run(rounds: Int, inFlight: Int, total: Int, peer: Bool) async throws -> (ours: NetworkFigures, telethon: NetworkFigures?) {
         var options = TestDCOptions()
         options.dcCount = 1
+        // The server gets a thread of its own, as a remote server would be: the client's
+        // event loops then do only the client's work (Telethon meets the same server).
+        let serverGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { serverGroup.shutdownGracefully { _ in } }
+        options.eventLoopGroup = serverGroup
         let server = try await TestDCServer.start(options)
         defer { Task { await server.close() } }
         let address = server.dcs[0]
@@ -66,10 +72,11 @@ enum NetworkBench {
 
         let perWorker = total / inFlight
         let packetsBefore = await sender.packetsSent
+        let poolTotal = ProcessInfo.processInfo.environment["BENCH_ON_LOOP_ONLY"] == nil ? perWorker : 1
         let batchTime = try await clock.measure {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<inFlight {
-                    group.addTask { for _ in 0..<perWorker { _ = try await sender.invoke(getConfig) } }
+                    group.addTask { for _ in 0..<poolTotal { _ = try await sender.invoke(getConfig) } }
                 }
                 try await group.waitForAll()
             }
@@ -86,15 +93,16 @@ enum NetworkBench {
                 try await group.waitForAll()
             }
         }
+        let onLoopPackets = await sender.packetsSent - packetsBefore - packets
         print("  (tgflow with the 100 callers on the connection's event loop: " +
-              "\(Int(Double(perWorker * inFlight) / (microseconds(onLoopTime) / 1e6))) req/s)")
-        print("  (tgflow: \(perWorker * inFlight) requests with 100 in flight went in \(packets) packets)")
+              "\(Int(Double(perWorker * inFlight) / (microseconds(onLoopTime) / 1e6))) req/s, \(onLoopPackets) packets)")
+        print("  (tgflow: \(poolTotal * inFlight) requests with 100 in flight went in \(packets) packets)")
         await sender.shutdown()
         let ours = NetworkFigures(connect_ms: microseconds(connectTime) / 1000,
                                   p50_us: latencies[latencies.count / 2],
                                   p99_us: latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
-                                  rps: Double(perWorker * inFlight) / (microseconds(batchTime) / 1e6))
-        let telethon = !peer ? nil : runPython("telethon_network_bench.py",
+                                  rps: Double(poolTotal * inFlight) / (microseconds(batchTime) / 1e6))
+        let telethon = !peer || ProcessInfo.processInfo.environment["BENCH_NO_PEER"] != nil ? nil : runPython("telethon_network_bench.py",
                                  [server.infoJSON, String(rounds), String(inFlight), String(total / 4)], as: NetworkFigures.self)
         return (ours, telethon)
     }

@@ -45,10 +45,12 @@ public final class MTListener: Sendable {
 
     /// Listens on `host:port`. `handler` runs once per connection whose transport was detected,
     /// on that connection's event loop: it may await freely but must not block the thread.
+    /// `group`: where the listener and its connections run (NIO's shared group by default).
     public static func bind(host: String, port: Int, mtproxySecret: MTProxySecret?, limits: Limits = Limits(),
+                            group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                             handler: @escaping @Sendable (MTServerConnection) async -> Void) async throws -> MTListener {
         let replayGuard = mtproxySecret.map { _ in MTProxyReplayGuard() }
-        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 1024)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.autoRead, value: false)

@@ -77,8 +77,13 @@ public actor MTSender {
     /// bytes. Throws `RPCError` for Telegram's errors, `SenderError` otherwise.
     /// Once connected, requests go straight to the session without waiting for this actor.
     public nonisolated func invoke(_ body: [UInt8], timeout: Duration? = nil) async throws -> [UInt8] {
-        if !core.isReady { try await ensureConnected() }
-        return try await core.submit(body, timeout: timeout ?? configuration.requestTimeout)
+        let timeout = timeout ?? configuration.requestTimeout
+        do {
+            return try await core.submit(body, timeout: timeout, onlyWhenReady: true)
+        } catch is SenderCore.NotReady {
+            try await ensureConnected()
+            return try await core.submit(body, timeout: timeout)
+        }
     }
 
     /// Fails every pending request with `.shutDown`, stops the timers and closes

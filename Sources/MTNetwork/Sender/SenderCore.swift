@@ -77,8 +77,6 @@ final class SenderCore: @unchecked Sendable {
     var hasWaiters: Bool { lock.withLock { !waiters.isEmpty } }
     var packetsSent: Int { lock.withLock { sent } }
     /// Connected, with a session, and not reconnecting: requests may go straight in.
-    var isReady: Bool { lock.withLock { ready && !closed } }
-
     func setReady(_ value: Bool) { lock.withLock { ready = value } }
 
     /// Refuses every later request (the sender is shut down).
@@ -118,26 +116,33 @@ final class SenderCore: @unchecked Sendable {
 
     /// Queues `body` and waits for its answer. Throws `RPCError` for Telegram's errors,
     /// `SenderError.timeout` after `timeout`, `CancellationError` when the caller is cancelled.
-    func submit(_ body: [UInt8], timeout: Duration, ticket: Ticket = Ticket()) async throws -> [UInt8] {
+    /// With `onlyWhenReady`, throws `NotReady` instead when not connected (or reconnecting).
+    func submit(_ body: [UInt8], timeout: Duration, ticket: Ticket = Ticket(), onlyWhenReady: Bool = false) async throws -> [UInt8] {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<[UInt8], Error>) in
                 let deadline = ContinuousClock.now + timeout
+                var wake: Writer = .none
                 let refusal: Error? = lock.withLock {
                     if let failure = ticket.failure { return failure }
+                    if onlyWhenReady, !ready || closed { return NotReady() }
                     guard !closed, session != nil else { return SenderError.shutDown }
                     let id = session!.enqueue(body)
                     ticket.id = id
                     waiters[id] = Waiter(continuation: c, deadline: deadline, timeout: timeout)
                     armDeadlineTimer(for: deadline)
+                    wake = flushNeeded()
                     return nil
                 }
                 if let refusal { return c.resume(throwing: refusal) }
-                flush()
+                wakeWriter(wake)
             }
         } onCancel: {
             fail(ticket, CancellationError())
         }
     }
+
+    /// `submit(onlyWhenReady: true)` found no ready connection.
+    struct NotReady: Error {}
 
     /// Fails one request (or, before it is queued, makes `submit` throw at once).
     func fail(_ ticket: Ticket, _ error: Error) {
@@ -275,20 +280,29 @@ final class SenderCore: @unchecked Sendable {
     /// once: everything submitted before it runs (on any thread, the loop included) shares a
     /// packet, and requests submitted while a packet is being written share the next one.
     func flush() {
-        var scheduleOn: DirectPacketWriter?
-        lock.withLock {
-            switch writer {
-            case .none:
-                break
-            case .task(let signal):
-                signal.yield()
-            case .direct(let direct):
-                guard !flushScheduled else { return }
-                flushScheduled = true
-                scheduleOn = direct
-            }
+        wakeWriter(lock.withLock { flushNeeded() })
+    }
+
+    /// What to wake so that a flush happens: nothing when one is already on its way. Under the lock.
+    private func flushNeeded() -> Writer {
+        switch writer {
+        case .none:
+            return .none
+        case .task:
+            return writer
+        case .direct:
+            guard !flushScheduled else { return .none }
+            flushScheduled = true
+            return writer
         }
-        scheduleOn?.executeOnWriteThread { [self] in flushOnLoop() }
+    }
+
+    private func wakeWriter(_ writer: Writer) {
+        switch writer {
+        case .none: break
+        case .task(let signal): signal.yield()
+        case .direct(let direct): direct.executeOnWriteThread { [self] in flushOnLoop() }
+        }
     }
 
     /// Packs and writes what is due; on the connection's event loop.

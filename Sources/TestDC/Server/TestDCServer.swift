@@ -1,5 +1,7 @@
 import TL
 import Foundation
+import NIOCore
+import NIOPosix
 import MTCrypto
 import MTNetwork
 import MTProto
@@ -24,6 +26,9 @@ public struct TestDCOptions: Sendable {
     public var openingTimeout = 20
     /// Client connections open at once across all DCs; more are closed as they are accepted.
     public var maxConnections = 20_000
+    /// Where the server's sockets run (nil: NIO's shared group). A group of its own keeps the
+    /// server off the event loops of in-process clients, as a remote server would be.
+    public var eventLoopGroup: (any EventLoopGroup)?
 
     public init() {}
 }
@@ -69,7 +74,8 @@ public final class TestDCServer: @unchecked Sendable {
                 let listener: MTListener
                 do {
                     // An MTProxy forwards to the DC the client names in its header; a DC serves itself.
-                    listener = try await MTListener.bind(host: options.host, port: port, mtproxySecret: options.mtproxySecret, limits: limits) { link in
+                    listener = try await MTListener.bind(host: options.host, port: port, mtproxySecret: options.mtproxySecret, limits: limits,
+                                                         group: options.eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton) { link in
                         await ServedConnection.serve(link, proxied: proxied) { wanted in
                             proxied ? (wanted.flatMap { box.context($0) } ?? box.context(n)) : box.context(n)
                         }
