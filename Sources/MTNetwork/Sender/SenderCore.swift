@@ -31,7 +31,7 @@ final class SenderCore: @unchecked Sendable {
         case task(AsyncStream<Void>.Continuation)
     }
 
-    private let lock = NSLock()
+    private let lock = AdaptiveLock()
     private let hooks: SenderHooks
     /// Salt and update hooks run here, in order and off the event loop (they may write storage).
     private let hookQueue = DispatchQueue(label: "tgflow.sender.hooks")
