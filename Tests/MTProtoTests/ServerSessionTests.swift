@@ -56,6 +56,27 @@ final class ServerSessionTests: XCTestCase {
         XCTAssertEqual(try r17.int32(), 17)
     }
 
+    func testTheExchangeSaltIsAcceptedUntilTheClientUsesTheCurrentOne() throws {
+        let key = randomAuthKey()
+        var server = ServerSession(authKey: key, serverSalt: 1)
+        server.exchangeSalt = 77
+        // The key's first message, with the salt its exchange gave: answered, and
+        // new_session_created tells the client the current salt.
+        XCTAssertEqual(server.handle(clientPacket(key, body: getConfig, msgID: now + 4, salt: 77), now: testNow),
+                       [.newSession(sessionID: 9), .request(msgID: now + 4, body: getConfig)])
+        let first = serverMessages(&server, key: key)
+        let created = try XCTUnwrap(first.first { Wire.constructor(of: $0.body) == Wire.newSessionCreated })
+        var r = WireReader(created.body, offset: 20)
+        XCTAssertEqual(try r.int64(), 1)
+        // Another salt is still refused; once the current salt is used, the exchange's is too.
+        XCTAssertEqual(server.handle(clientPacket(key, body: getConfig, msgID: now + 8, salt: 5), now: testNow), [])
+        XCTAssertEqual(server.handle(clientPacket(key, body: getConfig, msgID: now + 12, salt: 1), now: testNow),
+                       [.request(msgID: now + 12, body: getConfig)])
+        XCTAssertEqual(server.handle(clientPacket(key, body: getConfig, msgID: now + 16, salt: 77), now: testNow), [])
+        let kinds = serverMessages(&server, key: key).map { Wire.constructor(of: $0.body)! }
+        XCTAssertEqual(kinds.filter { $0 == Wire.badServerSalt }.count, 2)
+    }
+
     func testReplayTamperAndWrongKeyAreRejected() {
         let key = randomAuthKey()
         var server = ServerSession(authKey: key, serverSalt: 1)

@@ -23,6 +23,10 @@ public struct ServerSession {
     public let authKey: AuthKey
     /// The salt clients must use; change it to make them take a new one.
     public var serverSalt: Int64
+    /// The salt the auth key exchange gave the client (`new_nonce ^ server_nonce`), accepted
+    /// besides `serverSalt` until the client uses `serverSalt`, as Telegram accepts a new key's
+    /// first messages; `new_session_created` hands out the current salt meanwhile.
+    public var exchangeSalt: Int64?
     /// The client's session id (nil until its first valid message).
     public private(set) var sessionID: Int64?
     /// The server's clock; set its offset to simulate a server whose time differs.
@@ -61,7 +65,8 @@ public struct ServerSession {
                 queueNotification(badMsgID: message.msgID, seqNo: message.seqNo, code: skew < 0 ? 16 : 17)
                 return events
             }
-            guard message.salt == serverSalt else {
+            if message.salt == serverSalt { exchangeSalt = nil }
+            guard message.salt == serverSalt || message.salt == exchangeSalt else {
                 var w = WireWriter()
                 w.uint32(Wire.badServerSalt); w.int64(message.msgID); w.int32(message.seqNo); w.int32(48); w.int64(serverSalt)
                 outgoing.append((w.bytes, false, true))

@@ -58,6 +58,8 @@ public struct DCConnection {
     public let context: DCContext
     var exchange: ServerAuthKeyExchange?
     var sessions: [Int64: ServerSession] = [:]
+    /// Salts of keys created on this connection, accepted for their first messages.
+    var exchangeSalts: [Int64: Int64] = [:]
     var info = ConnectionInfo()
     /// Packets received so far (for `drop_after_frames`).
     public private(set) var packetsReceived = 0
@@ -93,6 +95,8 @@ public struct DCConnection {
                 return [.send(reply)]
             case .done(let created, let reply):
                 context.world.register(authKeyID: created.authKey.id, key: created.authKey.bytes)
+                if exchangeSalts.count >= DCConnection.maxSessions { exchangeSalts.removeAll() }
+                exchangeSalts[created.authKey.id] = created.serverSalt
                 exchange = nil
                 context.log("auth key created")
                 return [.send(reply)]
@@ -128,7 +132,9 @@ public struct DCConnection {
                 return [.transportError(-404)]
             }
             if sessions.count >= DCConnection.maxSessions { sessions.removeAll() }
-            sessions[keyID] = ServerSession(authKey: key, serverSalt: context.salts.current(now: unixNow), clock: MessageIDClock(role: .server, timeOffset: 0))
+            var fresh = ServerSession(authKey: key, serverSalt: context.salts.current(now: unixNow), clock: MessageIDClock(role: .server, timeOffset: 0))
+            fresh.exchangeSalt = exchangeSalts.removeValue(forKey: keyID)
+            sessions[keyID] = fresh
         }
         // Taken out of the dictionary while it is changed, so its buffers are not copied.
         var session = sessions.removeValue(forKey: keyID)!
