@@ -92,7 +92,12 @@ func roundTrip(requests: Int) -> Int {
     return answered
 }
 _ = roundTrip(requests: 1)  // new_session_created
-let singleTime = seconds { for _ in 0..<singleRounds { precondition(roundTrip(requests: 1) == 1) } }
+let singleTime = seconds {
+    for round in 0..<singleRounds {
+        let n = roundTrip(requests: 1)
+        if n != 1 { print("round \(round): \(n) answers, rejected \(client.rejectedPackets)/\(server.rejectedPackets)"); exit(1) }
+    }
+}
 let batchTime = seconds { for _ in 0..<batches { precondition(roundTrip(requests: batchSize) == batchSize) } }
 precondition(client.rejectedPackets == 0 && server.rejectedPackets == 0)
 

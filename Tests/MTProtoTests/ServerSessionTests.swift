@@ -144,4 +144,36 @@ final class ServerSessionTests: XCTestCase {
         XCTAssertFalse(window.insert(5))
         XCTAssertTrue(window.insert(15))   // newer than anything forgotten, never seen
     }
+
+    /// The window against a plain model (a set, arrival order and the forgotten floor) over
+    /// random ids: in order, shuffled within containers, repeated, colliding in the table.
+    func testMessageIDWindowMatchesAModelOverRandomIDs() {
+        var generator = SystemRandomNumberGenerator()
+        for capacity in [1, 4, 64, 1024] {
+            var window = MessageIDWindow(capacity: capacity)
+            var seen = Set<Int64>(), order: [Int64] = [], floor = Int64.min
+            var next: Int64 = 1 << 40
+            for step in 0..<20_000 {
+                let id: Int64
+                switch Int.random(in: 0..<10, using: &generator) {
+                case 0: id = order.randomElement(using: &generator) ?? next             // a replay
+                case 1: id = next - Int64.random(in: 0...5_000, using: &generator) * 4 // late, maybe forgotten
+                case 2: id = Int64.random(in: 0...3, using: &generator) << 62         // far apart, same table slots
+                default: next += Int64.random(in: 1...8, using: &generator) * 4; id = next
+                }
+                let expected = id > floor && !seen.contains(id)
+                if expected {
+                    if order.count == capacity {
+                        let evicted = order.removeFirst()
+                        seen.remove(evicted)
+                        floor = max(floor, evicted)
+                    }
+                    order.append(id)
+                    seen.insert(id)
+                }
+                XCTAssertEqual(window.insert(id), expected, "capacity \(capacity) step \(step) id \(id)")
+                if step % 997 == 0 { for held in order { XCTAssertTrue(window.contains(held)) } }
+            }
+        }
+    }
 }
