@@ -3,24 +3,26 @@ import NIOCore
 import NIOPosix
 
 /// The floor under any MTProto client's round trip on this machine: the same-size packet
-/// bounced over loopback TCP through SwiftNIO with no protocol work at all. `handlers` is
-/// event-loop code on both ends (two socket wake-ups per round trip); `asyncCaller` adds what
-/// every `try await invoke(...)` pays: a task that writes, suspends and is resumed from the
-/// event loop.
+/// bounced over loopback TCP through SwiftNIO with no protocol work at all, the echoing end
+/// on core 0 (where the benchmark pins its server and clients). Handler to handler on one
+/// event loop (no thread wake-up), on two threads sharing core 0, on two cores (what a
+/// wake-up across cores costs here), and a task on the cooperative pool awaiting each
+/// answer (what every `try await` from the pool pays).
 enum LoopbackFloor {
     struct Figures {
-        /// Handler to handler, both ends on one event loop thread (no thread wake-ups).
         let sameLoopP50: Double
-        /// Handler to handler, each end on its own event loop thread (two wake-ups per round trip).
-        let crossLoopP50: Double
-        /// A task on the cooperative pool awaiting each answer, ends on different loops.
+        let sameCoreP50: Double
+        let crossCoreP50: Double
         let asyncCallerP50: Double
     }
 
     static func measure(rounds: Int, packetSize: Int = 300) async throws -> Figures {
-        let group = MultiThreadedEventLoopGroup.singleton
-        let serverLoop = group.next()
-        let otherLoop = group.next()
+        let twoCores = System.coreCount >= 2
+        let serverGroup = twoCores ? MultiThreadedEventLoopGroup(pinnedCPUIDs: [0]) : MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let sameCore = twoCores ? MultiThreadedEventLoopGroup(pinnedCPUIDs: [0]) : MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let otherCore = twoCores ? MultiThreadedEventLoopGroup(pinnedCPUIDs: [1]) : MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { for g in [serverGroup, sameCore, otherCore] { g.shutdownGracefully { _ in } } }
+        let serverLoop = serverGroup.next()
         let server = try await ServerBootstrap(group: serverLoop, childGroup: serverLoop)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { $0.pipeline.addHandler(Echo()) }
@@ -39,11 +41,12 @@ enum LoopbackFloor {
             return times
         }
         let sameLoop = try await bounce(on: serverLoop)
-        let crossLoop = try await bounce(on: otherLoop)
+        let sameCoreTimes = try await bounce(on: sameCore.next())
+        let crossCore = try await bounce(on: otherCore.next())
 
         // A task on the cooperative pool awaiting each answer.
         let waiter = Waiter()
-        let c2 = try await ClientBootstrap(group: otherLoop)
+        let c2 = try await ClientBootstrap(group: sameCore.next())
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { $0.pipeline.addHandler(waiter) }
             .connect(host: "127.0.0.1", port: port).get()
@@ -58,7 +61,8 @@ enum LoopbackFloor {
             asyncTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1000)
         }
         try await c2.close()
-        return Figures(sameLoopP50: median(sameLoop), crossLoopP50: median(crossLoop), asyncCallerP50: median(asyncTimes))
+        return Figures(sameLoopP50: median(sameLoop), sameCoreP50: median(sameCoreTimes),
+                       crossCoreP50: median(crossCore), asyncCallerP50: median(asyncTimes))
     }
 
     static func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }

@@ -1,6 +1,7 @@
 import Foundation
 import MTNetwork
 import MTProto
+import NIOCore
 import NIOPosix
 import TestDC
 
@@ -21,10 +22,19 @@ enum NetworkBench {
     static func run(rounds: Int, inFlight: Int, total: Int, peer: Bool) async throws -> (ours: NetworkFigures, telethon: NetworkFigures?) {
         var options = TestDCOptions()
         options.dcCount = 1
-        // The server gets a thread of its own, as a remote server would be: the client's
-        // event loops then do only the client's work (Telethon meets the same server).
-        let serverGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        defer { serverGroup.shutdownGracefully { _ in } }
+        // The server gets a thread of its own, as a remote server would be. With two or more
+        // cores, the server, our client's event loop and the Telethon process are all pinned to
+        // core 0: a wake-up across cores costs tens of microseconds on this kind of VM (see the
+        // floor line) and where the scheduler puts each thread would otherwise decide the
+        // figures. BENCH_UNPINNED=1 leaves placement to the scheduler.
+        let pinned = System.coreCount >= 2 && ProcessInfo.processInfo.environment["BENCH_UNPINNED"] == nil
+        let serverGroup = pinned ? MultiThreadedEventLoopGroup(pinnedCPUIDs: [0]) : MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let clientGroup: any EventLoopGroup = pinned ? MultiThreadedEventLoopGroup(pinnedCPUIDs: [0]) : MultiThreadedEventLoopGroup.singleton
+        defer {
+            serverGroup.shutdownGracefully { _ in }
+            if pinned { (clientGroup as? MultiThreadedEventLoopGroup)?.shutdownGracefully { _ in } }
+        }
+        print("  (placement: \(pinned ? "server, client event loop and Telethon pinned to core 0" : "left to the scheduler"))")
         options.eventLoopGroup = serverGroup
         let server = try await TestDCServer.start(options)
         defer { Task { await server.close() } }
@@ -32,9 +42,10 @@ enum NetworkBench {
 
         let params = InitConnectionParams(apiID: 12345, deviceModel: "mtproto-bench", systemVersion: "Linux", appVersion: "1.0")
         let getConfig: [UInt8] = [0x6b, 0x18, 0xf9, 0xc4]
-        let config = SenderConfiguration(dataCenter: DataCenter(id: address.id, host: address.host, port: address.port),
+        var config = SenderConfiguration(dataCenter: DataCenter(id: address.id, host: address.host, port: address.port),
                                          serverKeys: [server.publicKey], transport: .full, keyExchangeTimeout: .seconds(3),
                                          initRequest: InitConnection.wrap(getConfig, params: params))
+        config.eventLoopGroup = clientGroup
         let clock = ContinuousClock()
         // Best of a few fresh connections: a connection the server never starts reading
         // (see the report) is abandoned after 3 s and not counted.
@@ -103,7 +114,8 @@ enum NetworkBench {
                                   p99_us: latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
                                   rps: Double(poolTotal * inFlight) / (microseconds(batchTime) / 1e6))
         let telethon = !peer || ProcessInfo.processInfo.environment["BENCH_NO_PEER"] != nil ? nil : runPython("telethon_network_bench.py",
-                                 [server.infoJSON, String(rounds), String(inFlight), String(total / 4)], as: NetworkFigures.self)
+                                 [server.infoJSON, String(rounds), String(inFlight), String(total / 4)], as: NetworkFigures.self,
+                                                                                  environment: pinned ? ["BENCH_PEER_CPU": "0"] : [:])
         return (ours, telethon)
     }
 
@@ -113,12 +125,13 @@ enum NetworkBench {
 }
 
 /// Runs a peer script from this folder with ${PY:-.venv/bin/python} and decodes its JSON line.
-func runPython<T: Decodable>(_ script: String, _ arguments: [String], as: T.Type) -> T? {
+func runPython<T: Decodable>(_ script: String, _ arguments: [String], as: T.Type, environment: [String: String] = [:]) -> T? {
     let python = ProcessInfo.processInfo.environment["PY"] ?? ".venv/bin/python"
     let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(script).path
     let process = Process()
     process.executableURL = URL(fileURLWithPath: python)
     process.arguments = [path] + arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     let pipe = Pipe()
     process.standardOutput = pipe
     do { try process.run() } catch {

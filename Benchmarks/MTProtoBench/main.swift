@@ -144,8 +144,8 @@ func networkFigures() async throws {
     let ours = network.ours
     let floor = try await LoopbackFloor.measure(rounds: quick ? 200 : 2_000)
     print("  (floor: a 300-byte packet bounced over loopback by SwiftNIO with no protocol work, p50: " +
-          "\(fmt(floor.sameLoopP50)) µs between handlers on one event loop, \(fmt(floor.crossLoopP50)) µs on two, " +
-          "\(fmt(floor.asyncCallerP50)) µs for a task awaiting each answer)")
+          "\(fmt(floor.sameLoopP50)) µs on one event loop, \(fmt(floor.sameCoreP50)) µs between two threads on one core, " +
+          "\(fmt(floor.crossCoreP50)) µs between two cores, \(fmt(floor.asyncCallerP50)) µs for a pool task awaiting each answer)")
     if let peer = network.telethon {
         print("connect + key exchange   \(fmt(ours.connect_ms)) ms       \(fmt(peer.connect_ms)) ms      \(fmt(peer.connect_ms / ours.connect_ms))× faster")
         print("getConfig p50            \(fmt(ours.p50_us)) µs      \(fmt(peer.p50_us)) µs     \(fmt(peer.p50_us / ours.p50_us))× faster")

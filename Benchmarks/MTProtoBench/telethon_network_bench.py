@@ -8,6 +8,7 @@ latency p50/p99, and requests per second with IN_FLIGHT requests outstanding.
 """
 import asyncio
 import json
+import os
 import sys
 import time
 
@@ -18,6 +19,9 @@ from telethon.tl.functions.help import GetConfigRequest
 
 
 async def main():
+    # Pinned to the core mtproto-bench gives its own client, when it pins (see NetworkBench.swift).
+    if os.environ.get("BENCH_PEER_CPU"):
+        os.sched_setaffinity(0, {int(os.environ["BENCH_PEER_CPU"])})
     info = json.loads(sys.argv[1])
     rounds, in_flight, total = (int(a) for a in sys.argv[2:5])
     telethon.crypto.rsa._server_keys.clear()

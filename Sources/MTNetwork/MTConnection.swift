@@ -25,8 +25,10 @@ public final class MTConnection: Sendable {
     /// - Parameters:
     ///   - obfuscated: use obfuscated2 (always on through an MTProxy).
     ///   - timeout: for the whole opening; a timeout names the phase that was waiting.
+    ///   - group: where the connection runs (NIO's shared group by default).
     public static func open(to dataCenter: DataCenter, transport: TransportProtocol, obfuscated: Bool,
-                            proxy: Proxy?, timeout: Duration) async throws -> MTConnection {
+                            proxy: Proxy?, timeout: Duration,
+                            group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> MTConnection {
         var transport = transport
         var obfuscation: Obfuscation? = obfuscated ? Obfuscation(dcID: dataCenter.headerDCID) : nil
         if case .mtproxy(_, _, let secret)? = proxy {
@@ -39,7 +41,7 @@ public final class MTConnection: Sendable {
         }
         let target = proxy.map { ($0.host, $0.port) } ?? (dataCenter.host, dataCenter.port)
         let phase = PhaseRecorder("connecting to \(proxy.map { "the \($0)" } ?? "\(dataCenter)")")
-        let opening = Opening(dataCenter: dataCenter, transport: transport, obfuscation: obfuscation, proxy: proxy, phase: phase)
+        let opening = Opening(dataCenter: dataCenter, transport: transport, obfuscation: obfuscation, proxy: proxy, phase: phase, group: group)
         let channel = try await withDeadline(timeout, phase: phase, onTimeout: { opening.abandon() }) {
             try await opening.run(host: target.0, port: target.1, connectTimeout: timeout)
         }
@@ -82,11 +84,14 @@ private final class Opening: @unchecked Sendable {
     let obfuscation: Obfuscation?
     let proxy: Proxy?
     let phase: PhaseRecorder
+    let group: any EventLoopGroup
     private let lock = NSLock()
     private var channel: Channel?
     private var abandoned = false
 
-    init(dataCenter: DataCenter, transport: TransportProtocol, obfuscation: Obfuscation?, proxy: Proxy?, phase: PhaseRecorder) {
+    init(dataCenter: DataCenter, transport: TransportProtocol, obfuscation: Obfuscation?, proxy: Proxy?, phase: PhaseRecorder,
+         group: any EventLoopGroup) {
+        self.group = group
         self.dataCenter = dataCenter
         self.transport = transport
         self.obfuscation = obfuscation
@@ -102,7 +107,7 @@ private final class Opening: @unchecked Sendable {
     func run(host: String, port: Int, connectTimeout: Duration) async throws -> PacketChannel {
         let (handler, makeBytes) = ChannelBytes.makeHandler()
         let milliseconds = max(1, connectTimeout.components.seconds * 1000 + connectTimeout.components.attoseconds / 1_000_000_000_000_000)
-        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.milliseconds(milliseconds))
             .channelOption(ChannelOptions.autoRead, value: false)
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)

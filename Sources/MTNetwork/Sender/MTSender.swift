@@ -1,6 +1,7 @@
 import Foundation
 import MTCrypto
 import MTProto
+import NIOPosix
 
 /// Sends requests to one data centre and returns their answers: owns the
 /// connection, creates the auth key when there is none, drives a
@@ -50,7 +51,8 @@ public actor MTSender {
         self.hooks = hooks
         self.connector = connector ?? { c in
             try await MTConnection.open(to: c.dataCenter, transport: c.transport, obfuscated: c.obfuscated,
-                                        proxy: c.proxy, timeout: c.connectTimeout)
+                                        proxy: c.proxy, timeout: c.connectTimeout,
+                                        group: c.eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton)
         }
         let core = SenderCore(hooks: hooks)
         self.core = core

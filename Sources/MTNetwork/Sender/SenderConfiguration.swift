@@ -1,6 +1,7 @@
 import Foundation
 import MTCrypto
 import MTProto
+import NIOCore
 
 /// Something that carries MTProto packets both ways: an `MTConnection`, or an
 /// in-memory pipe in tests.
@@ -57,6 +58,8 @@ public struct SenderConfiguration: Sendable {
     /// `invokeWithLayer(initConnection(help.getConfig))`); its result is handed
     /// to `SenderHooks.onInit`.
     public var initRequest: [UInt8]?
+    /// Where the connection runs (nil: NIO's shared group), e.g. an application's own group.
+    public var eventLoopGroup: (any EventLoopGroup)?
 
     public init(dataCenter: DataCenter, serverKeys: [RSAPublicKey], transport: TransportProtocol = .intermediate,
                 obfuscated: Bool = false, proxy: Proxy? = nil, connectTimeout: Duration = .seconds(10),

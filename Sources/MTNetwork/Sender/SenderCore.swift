@@ -8,8 +8,9 @@ import MTProto
 /// there, so a round trip crosses neither a reader task nor the sender's actor; connecting,
 /// the key exchange and keep-alive stay in the actor.
 final class SenderCore: @unchecked Sendable {
+    /// Unsafe continuations: each is resumed once, by whoever removes its waiter under the lock.
     struct Waiter {
-        var continuation: CheckedContinuation<[UInt8], Error>
+        var continuation: UnsafeContinuation<[UInt8], Error>
         var deadline: ContinuousClock.Instant
         var timeout: Duration
     }
@@ -119,7 +120,7 @@ final class SenderCore: @unchecked Sendable {
     /// With `onlyWhenReady`, throws `NotReady` instead when not connected (or reconnecting).
     func submit(_ body: [UInt8], timeout: Duration, ticket: Ticket = Ticket(), onlyWhenReady: Bool = false) async throws -> [UInt8] {
         try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (c: CheckedContinuation<[UInt8], Error>) in
+            try await withUnsafeThrowingContinuation { (c: UnsafeContinuation<[UInt8], Error>) in
                 let deadline = ContinuousClock.now + timeout
                 var wake: Writer = .none
                 let refusal: Error? = lock.withLock {
@@ -210,7 +211,7 @@ final class SenderCore: @unchecked Sendable {
     /// answers resume their callers, updates and salt changes go to the hooks, and
     /// whatever is due (acks, resends) is sent.
     func received(_ packets: [[UInt8]], gen: Int) {
-        var answers: [(CheckedContinuation<[UInt8], Error>, Result<[UInt8], Error>)] = []
+        var answers: [(UnsafeContinuation<[UInt8], Error>, Result<[UInt8], Error>)] = []
         var updates: [[UInt8]] = []
         var newSalt: Int64?
         var plain: [[UInt8]] = []
