@@ -66,27 +66,23 @@ final class ServedConnection: @unchecked Sendable {
         }
     }
 
-    /// Carries out actions on the event loop without waiting; false when the connection is
-    /// to close (it is then closed, after what it had to send).
+    /// Carries out sends and silence limits on the event loop at once; an action that ends the
+    /// connection (and those after it) goes to `perform` in a task, and false says to read no more.
     private func performAtOnce(_ actions: ArraySlice<ConnectionAction>) -> Bool {
         var rest = actions
-        while let action = rest.popFirst() {
+        while let action = rest.first {
             switch action {
-            case .send(let packet):
-                link.enqueue(packet)
-            case .closeWhenSilent(let seconds):
-                link.closeWhenSilent(after: .seconds(seconds))
-            case .transportError, .sendHalfAndClose, .close, .delay:
-                finish()
-                Task { [link] in
-                    switch action {
-                    case .transportError(let code): await link.sendTransportError(code)
-                    case .sendHalfAndClose(let packet): await link.sendHalfFrameAndClose(packet)
-                    default: await link.close()
-                    }
+            case .send(let packet): link.enqueue(packet)
+            case .closeWhenSilent(let seconds): link.closeWhenSilent(after: .seconds(seconds))
+            default:
+                Task { [self, rest] in
+                    _ = await perform(rest)
+                    finish()
+                    await link.close()
                 }
                 return false
             }
+            rest.removeFirst()
         }
         return true
     }
