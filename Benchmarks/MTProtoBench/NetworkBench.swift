@@ -83,11 +83,10 @@ enum NetworkBench {
 
         let perWorker = total / inFlight
         let packetsBefore = await sender.packetsSent
-        let poolTotal = ProcessInfo.processInfo.environment["BENCH_ON_LOOP_ONLY"] == nil ? perWorker : 1
         let batchTime = try await clock.measure {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<inFlight {
-                    group.addTask { for _ in 0..<poolTotal { _ = try await sender.invoke(getConfig) } }
+                    group.addTask { for _ in 0..<perWorker { _ = try await sender.invoke(getConfig) } }
                 }
                 try await group.waitForAll()
             }
@@ -107,13 +106,13 @@ enum NetworkBench {
         let onLoopPackets = await sender.packetsSent - packetsBefore - packets
         print("  (tgflow with the 100 callers on the connection's event loop: " +
               "\(Int(Double(perWorker * inFlight) / (microseconds(onLoopTime) / 1e6))) req/s, \(onLoopPackets) packets)")
-        print("  (tgflow: \(poolTotal * inFlight) requests with 100 in flight went in \(packets) packets)")
+        print("  (tgflow: \(perWorker * inFlight) requests with 100 in flight went in \(packets) packets)")
         await sender.shutdown()
         let ours = NetworkFigures(connect_ms: microseconds(connectTime) / 1000,
                                   p50_us: latencies[latencies.count / 2],
                                   p99_us: latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
-                                  rps: Double(poolTotal * inFlight) / (microseconds(batchTime) / 1e6))
-        let telethon = !peer || ProcessInfo.processInfo.environment["BENCH_NO_PEER"] != nil ? nil : runPython("telethon_network_bench.py",
+                                  rps: Double(perWorker * inFlight) / (microseconds(batchTime) / 1e6))
+        let telethon = !peer ? nil : runPython("telethon_network_bench.py",
                                  [server.infoJSON, String(rounds), String(inFlight), String(total / 4)], as: NetworkFigures.self,
                                                                                   environment: pinned ? ["BENCH_PEER_CPU": "0"] : [:])
         return (ours, telethon)

@@ -1,6 +1,7 @@
 // mtproto-bench: the sans-IO protocol core measured beside Telethon 1.45 in the same run.
 //
 //   swift run -c release mtproto-bench [--quick] [--core-only | --network-only]
+//   mtproto-bench --profile-latency | --profile-throughput   (one network phase, no peer: for perf)
 //
 // Figures (both sides do the same work: client packs and encrypts, server decrypts,
 // unpacks and answers with a 256-byte rpc_result, client decrypts and routes):
@@ -10,17 +11,14 @@
 //   - 100 requests in flight: requests per second, packed in containers;
 // and over loopback TCP against the in-process test server (NetworkBench.swift):
 //   - connect (key exchange + initConnection(help.getConfig)), help.getConfig latency
-//     p50/p99, requests per second with 100 in flight — MTSender beside Telethon.
+//     p50/p99, requests per second with 100 in flight — MTSender beside Telethon, from pool
+//     tasks and from tasks on the connection's event loop — and the SwiftNIO loopback floor.
 // The Python peer is Benchmarks/MTProtoBench/telethon_session_bench.py, run with
 // ${PY:-.venv/bin/python} from the repository root.
 import Foundation
 import MTCrypto
 import MTProto
 
-import NIOCore
-if let loops = ProcessInfo.processInfo.environment["BENCH_EVENT_LOOPS"].flatMap(Int.init) {
-    NIOSingletons.groupLoopCountSuggestion = loops
-}
 let quick = CommandLine.arguments.contains("--quick")
 let networkOnly = CommandLine.arguments.contains("--network-only")
 let exchanges = quick ? 5 : 30
@@ -46,7 +44,7 @@ if CommandLine.arguments.contains("--profile-latency") {
     exit(0)
 }
 if CommandLine.arguments.contains("--profile-throughput") {
-    // For a profiler: only the 100-in-flight phase, five times over, no peer.
+    // For a profiler: mostly the 100-in-flight phases (500k requests each), no peer.
     _ = try await NetworkBench.run(rounds: 1, inFlight: 100, total: 500_000, peer: false)
     exit(0)
 }

@@ -12,8 +12,6 @@ final class PacketChannel: @unchecked Sendable {
     private let countLock = NSLock()
     private var lastWrite: EventLoopFuture<Void>?
     private var unwritten = 0
-    /// Pushed reading resumes once unwritten bytes fall to this (set by `deliverPackets`).
-    private var pauseReadingAbove = Int.max
     /// Set by `deliverPackets`; used on the event loop only.
     private var pushState: PushState?
 
@@ -73,7 +71,7 @@ final class PacketChannel: @unchecked Sendable {
         lastWrite = write
         write.whenComplete { [self] _ in
             let left = countLock.withLock { unwritten -= count; return unwritten }
-            if left <= pauseReadingAbove, bytes.channel.eventLoop.inEventLoop { writesCaughtUp() }
+            writesCaughtUp(left: left)   // completions run on the event loop
         }
         return write
     }
@@ -116,8 +114,7 @@ final class PacketChannel: @unchecked Sendable {
     /// bytes wait to be written, the rest are held and nothing more is read.
     func deliverPackets(pauseAbove: Int? = nil, to deliver: @escaping ([[UInt8]]) -> Void, ended: @escaping (Error?) -> Void) {
         let state = PushState(deliver: deliver, ended: ended, pauseAbove: pauseAbove)
-        if let pauseAbove { pauseReadingAbove = pauseAbove }
-        pushState = state
+        bytes.channel.eventLoop.execute { [self] in pushState = state }   // before the push starts, in order
         bytes.push(to: { [self] chunk in
             guard !state.done else { return }
             var packets: [[UInt8]] = []
@@ -164,17 +161,12 @@ final class PacketChannel: @unchecked Sendable {
         }
     }
 
-    /// Writes caught up: hand over what was held, then read on; on the event loop.
-    private func writesCaughtUp() {
-        guard let state = pushState, !state.done, !state.delivering else { return }
+    /// When writes have caught up (`left` bytes still unwritten), hands over what was held,
+    /// then reads on; on the event loop.
+    private func writesCaughtUp(left: Int) {
+        guard let state = pushState, let limit = state.pauseAbove, left <= limit, !state.done, !state.delivering else { return }
         deliverHeld(state)
         if state.held.isEmpty { bytes.resumePushing() }
-    }
-
-    /// Runs `body` on the channel's event loop (at once when already there).
-    func onEventLoop(_ body: @escaping @Sendable () -> Void) {
-        let loop = bytes.channel.eventLoop
-        if loop.inEventLoop { body() } else { loop.execute(body) }
     }
 
     func makePacketStream() -> AsyncThrowingStream<[UInt8], Error> {

@@ -17,6 +17,8 @@ public actor MTSender {
     private let connector: Connector
     /// The session, waiting requests and writes: the path answers take without this actor.
     private let core: SenderCore
+    /// Where a caller's task may prefer to run for the shortest round trips (see `ConnectionExecutor`).
+    public nonisolated let taskExecutor: ConnectionExecutor
 
     private var authKey: AuthKey?
     private var savedSalt: Int64?
@@ -56,14 +58,13 @@ public actor MTSender {
         }
         let core = SenderCore(hooks: hooks)
         self.core = core
+        self.taskExecutor = ConnectionExecutor(core: core)
         let owner = WeakSender()
         core.setReceivers(plain: { packet, gen in Task { await owner.sender?.receivedPlain(packet, gen) } },
                           lost: { gen, error in Task { await owner.sender?.lost(gen, error) } })
         owner.sender = self
     }
 
-    /// Where a caller's task may prefer to run for the shortest round trips (see `ConnectionExecutor`).
-    public nonisolated var taskExecutor: ConnectionExecutor { ConnectionExecutor(core: core) }
 
     /// The auth key in use (created on the first connect when there was none).
     public var currentAuthKey: AuthKey? { authKey }
