@@ -79,7 +79,7 @@ public actor MTSender {
     /// Sends a request body (a boxed TL method call) and returns the raw result
     /// bytes. Throws `RPCError` for Telegram's errors, `SenderError` otherwise.
     /// Once connected, requests go straight to the session without waiting for this actor.
-    public nonisolated func invoke(_ body: [UInt8], timeout: Duration? = nil) async throws -> [UInt8] {
+    public nonisolated(nonsending) func invoke(_ body: [UInt8], timeout: Duration? = nil) async throws -> [UInt8] {
         let timeout = timeout ?? configuration.requestTimeout
         do {
             return try await core.submit(body, timeout: timeout, onlyWhenReady: true)

@@ -38,7 +38,7 @@ final class SenderCore: @unchecked Sendable {
     private let hookQueue = DispatchQueue(label: "tgflow.sender.hooks")
 
     private var session: ClientSession?
-    private var waiters: [RequestID: Waiter] = [:]
+    private var waiters = IDMap<Waiter>()  // by RequestID.rawValue
     private var generation = 0
     private var writer: Writer = .none
     /// A direct write has not completed yet; what is due meanwhile leaves in the next packet.
@@ -118,7 +118,7 @@ final class SenderCore: @unchecked Sendable {
     /// Queues `body` and waits for its answer. Throws `RPCError` for Telegram's errors,
     /// `SenderError.timeout` after `timeout`, `CancellationError` when the caller is cancelled.
     /// With `onlyWhenReady`, throws `NotReady` instead when not connected (or reconnecting).
-    func submit(_ body: [UInt8], timeout: Duration, ticket: Ticket = Ticket(), onlyWhenReady: Bool = false) async throws -> [UInt8] {
+    nonisolated(nonsending) func submit(_ body: [UInt8], timeout: Duration, ticket: Ticket = Ticket(), onlyWhenReady: Bool = false) async throws -> [UInt8] {
         try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (c: UnsafeContinuation<[UInt8], Error>) in
                 let deadline = ContinuousClock.now + timeout
@@ -129,7 +129,7 @@ final class SenderCore: @unchecked Sendable {
                     guard !closed, session != nil else { return SenderError.shutDown }
                     let id = session!.enqueue(body)
                     ticket.id = id
-                    waiters[id] = Waiter(continuation: c, deadline: deadline, timeout: timeout)
+                    waiters[id.rawValue] = Waiter(continuation: c, deadline: deadline, timeout: timeout)
                     armDeadlineTimer(for: deadline)
                     wake = flushNeeded()
                     return nil
@@ -153,7 +153,7 @@ final class SenderCore: @unchecked Sendable {
                 return nil
             }
             session?.cancel(id)
-            return waiters.removeValue(forKey: id)
+            return waiters.removeValue(forKey: id.rawValue)
         }
         waiter?.continuation.resume(throwing: error)
     }
@@ -163,9 +163,9 @@ final class SenderCore: @unchecked Sendable {
             deadlineTask?.cancel()
             deadlineTask = nil
             deadlineTaskFires = nil
-            for id in waiters.keys { session?.cancel(id) }
-            defer { waiters = [:] }
-            return Array(waiters.values)
+            for raw in waiters.entries.map(\.key) { session?.cancel(RequestID(rawValue: raw)) }
+            defer { waiters.removeAll() }
+            return waiters.entries.map(\.value)
         }
         for waiter in all { waiter.continuation.resume(throwing: error) }
     }
@@ -190,10 +190,10 @@ final class SenderCore: @unchecked Sendable {
             let now = ContinuousClock.now
             var next: ContinuousClock.Instant?
             var expired: [Waiter] = []
-            for (id, waiter) in waiters {
+            for (raw, waiter) in waiters.entries {
                 if waiter.deadline <= now {
-                    waiters[id] = nil
-                    session?.cancel(id)
+                    waiters.removeValue(forKey: raw)
+                    session?.cancel(RequestID(rawValue: raw))
                     expired.append(waiter)
                 } else if next == nil || waiter.deadline < next! {
                     next = waiter.deadline
@@ -235,7 +235,7 @@ final class SenderCore: @unchecked Sendable {
                     case let .update(body): updates.append(body); continue
                     default: continue
                     }
-                    if let waiter = waiters.removeValue(forKey: id) { answers.append((waiter.continuation, result)) }
+                    if let waiter = waiters.removeValue(forKey: id.rawValue) { answers.append((waiter.continuation, result)) }
                 }
             }
             if session!.serverSalt != saltBefore { newSalt = session!.serverSalt }

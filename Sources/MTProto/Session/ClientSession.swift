@@ -30,15 +30,39 @@ public struct ClientSession {
     private struct Request {
         var body: [UInt8]
         var contentRelated: Bool
-        var msgIDs: [Int64] = []
+        /// The msg_ids it was sent under, latest last (one unless resent).
+        var msgIDs: MsgIDs = .none
         var resends = 0
     }
 
+    /// Nearly every request is sent once: its msg_id is kept without an array.
+    private enum MsgIDs {
+        case none
+        case one(Int64)
+        case several([Int64])
+
+        mutating func append(_ id: Int64) {
+            switch self {
+            case .none: self = .one(id)
+            case .one(let first): self = .several([first, id])
+            case .several(var all): all.append(id); self = .several(all)
+            }
+        }
+
+        func forEach(_ body: (Int64) -> Void) {
+            switch self {
+            case .none: break
+            case .one(let id): body(id)
+            case .several(let all): all.forEach(body)
+            }
+        }
+    }
+
     private var nextRequestID: UInt64 = 1
-    private var requests: [RequestID: Request] = [:]
+    private var requests = IDMap<Request>()  // by RequestID.rawValue
     private var queue: [RequestID] = []
     private var serviceQueue: [[UInt8]] = []
-    private var requestByMsgID: [Int64: RequestID] = [:]
+    private var requestByMsgID = IDMap<RequestID>()  // by msg_id (its bit pattern)
     private var containers: [Int64: [Int64]] = [:]
     private var containerOrder: [Int64] = []
     private var pendingAcks: [Int64] = []
@@ -64,21 +88,21 @@ public struct ClientSession {
     public mutating func enqueue(_ body: [UInt8], contentRelated: Bool = true) -> RequestID {
         let id = RequestID(rawValue: nextRequestID)
         nextRequestID += 1
-        requests[id] = Request(body: body, contentRelated: contentRelated)
+        requests[id.rawValue] = Request(body: body, contentRelated: contentRelated)
         queue.append(id)
         return id
     }
 
     /// Forgets a request (timed out or abandoned); a late answer is ignored.
     public mutating func cancel(_ id: RequestID) {
-        guard let request = requests.removeValue(forKey: id) else { return }
-        for msgID in request.msgIDs { requestByMsgID[msgID] = nil }
+        guard let request = requests.removeValue(forKey: id.rawValue) else { return }
+        request.msgIDs.forEach { requestByMsgID.removeValue(forKey: UInt64(bitPattern: $0)) }
         queue.removeAll { $0 == id }
     }
 
     /// Queues every unanswered request again (after a reconnect); they get new msg_ids.
     public mutating func requeueUnanswered() {
-        for id in requests.keys.sorted() where !queue.contains(id) { queue.append(id) }
+        for raw in requests.entries.map(\.key).sorted() where !queue.contains(RequestID(rawValue: raw)) { queue.append(RequestID(rawValue: raw)) }
     }
 
     /// Starts a new session (new session_id, sequence from zero), keeping the key, salt
@@ -124,7 +148,7 @@ public struct ClientSession {
         var taken = 0
         while taken < queue.count, messages.count < limit {
             let id = queue[taken]
-            guard var request = requests[id] else { taken += 1; continue }
+            guard var request = requests[id.rawValue] else { taken += 1; continue }
             let body = Self.wireBody(request.body)
             if !messages.isEmpty, size + body.count + 16 > MessageContainer.maxContainerBytes { break }
             taken += 1
@@ -132,8 +156,8 @@ public struct ClientSession {
             messages.append(InnerMessage(msgID: msgID, seqNo: nextSeqNo(contentRelated: request.contentRelated), body: body))
             size += body.count + 16
             request.msgIDs.append(msgID)
-            requests[id] = request
-            requestByMsgID[msgID] = id
+            requests[id.rawValue] = request
+            requestByMsgID[UInt64(bitPattern: msgID)] = id
         }
         queue.removeFirst(taken)
         guard !messages.isEmpty else { return nil }
@@ -205,7 +229,7 @@ public struct ClientSession {
         var r = WireReader(body, offset: 4)
         guard let badID = try? r.int64(), (try? r.int32()) != nil, let code = try? r.int32() else { return false }
         guard constructor == Wire.badServerSalt || code == 16 || code == 17 else { return false }
-        return requestByMsgID[badID] != nil || containers[badID] != nil
+        return requestID(sentAs: badID) != nil || containers[badID] != nil
     }
 
     private mutating func process(_ m: InnerMessage, now: Date, events: inout [SessionEvent]) throws {
@@ -214,7 +238,7 @@ public struct ClientSession {
         switch constructor {
         case Wire.rpcResult:
             let reqMsgID = try r.int64()
-            guard let id = requestByMsgID[reqMsgID] else { return }
+            guard let id = requestID(sentAs: reqMsgID) else { return }
             complete(id)
             do {
                 let result = try MessageContainer.inflateIfPacked(r.rest())
@@ -263,14 +287,14 @@ public struct ClientSession {
             let msgID = try r.int64()
             let pingID = try r.int64()
             events.append(.pong(pingID: pingID))
-            if let id = requestByMsgID[msgID] {
+            if let id = requestID(sentAs: msgID) {
                 complete(id)
                 events.append(.result(id, body: m.body))
             }
         case Wire.futureSalts:
             let reqMsgID = try r.int64()
             futureSalts = try ServiceMessages.parseFutureSalts(m.body).salts
-            if let id = requestByMsgID[reqMsgID] {
+            if let id = requestID(sentAs: reqMsgID) {
                 complete(id)
                 events.append(.result(id, body: m.body))
             }
@@ -310,28 +334,32 @@ public struct ClientSession {
         pendingAcks.append(msgID)
     }
 
+    private func requestID(sentAs msgID: Int64) -> RequestID? {
+        requestByMsgID[UInt64(bitPattern: msgID)]
+    }
+
     private func requestIDs(for msgID: Int64) -> [RequestID] {
         let ids = containers[msgID] ?? [msgID]
-        return ids.compactMap { requestByMsgID[$0] }
+        return ids.compactMap { requestID(sentAs: $0) }
     }
 
     private mutating func resend(_ msgID: Int64, events: inout [SessionEvent]) {
         for id in requestIDs(for: msgID) where !queue.contains(id) {
-            guard var request = requests[id] else { continue }
+            guard var request = requests[id.rawValue] else { continue }
             request.resends += 1
             if request.resends > maxResends {
                 complete(id)
                 events.append(.failed(id, .tooManyResends(count: request.resends - 1)))
                 continue
             }
-            requests[id] = request
+            requests[id.rawValue] = request
             queue.append(id)
         }
     }
 
     private mutating func complete(_ id: RequestID) {
-        guard let request = requests.removeValue(forKey: id) else { return }
-        for msgID in request.msgIDs { requestByMsgID[msgID] = nil }
+        guard let request = requests.removeValue(forKey: id.rawValue) else { return }
+        request.msgIDs.forEach { requestByMsgID.removeValue(forKey: UInt64(bitPattern: $0)) }
         queue.removeAll { $0 == id }
     }
 
