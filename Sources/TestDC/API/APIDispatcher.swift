@@ -5,6 +5,8 @@ import TL
 public struct ConnectionInfo: Sendable {
     public var device = ClientDevice()
     public var layer: Int?
+    /// The key and second of the last activity recorded for it (recorded once per second at most).
+    var touched: (authKeyID: Int64, now: Int)?
     public init() {}
 }
 
@@ -42,7 +44,11 @@ public final class APIDispatcher: @unchecked Sendable {
     /// Methods whose answer depends only on the data centre and the current second: it is
     /// encoded once per second and reused (clients call `help.getConfig` on every connect).
     static let answersBySecond: Set<String> = ["help.getConfig"]
-    private struct AnswerKey: Hashable { let method: String; let dcID: Int }
+    /// Their constructor ids, so that a repeated call is answered before it is decoded.
+    private static let answersBySecondIDs: [UInt32: String] = Dictionary(uniqueKeysWithValues: answersBySecond.compactMap { name in
+        TLSchema.shared.method(named: name).map { ($0.id, name) }
+    })
+    private struct AnswerKey: Hashable { let method: UInt32; let dcID: Int }
     private let answerLock = NSLock()
     private var answers: [AnswerKey: (now: Int, bytes: [UInt8])] = [:]
 
@@ -55,6 +61,7 @@ public final class APIDispatcher: @unchecked Sendable {
 
     /// Answers one request body (a boxed method call) on data centre `dcID`.
     public func dispatch(_ body: [UInt8], dcID: Int, authKeyID: Int64, connection: inout ConnectionInfo, now: Int) -> DispatchOutcome {
+        if let answer = answeredThisSecond(body, dcID: dcID, authKeyID: authKeyID, connection: &connection, now: now) { return answer }
         let call: TLObject
         do { call = try TLSchema.shared.decode(body) } catch {
             return DispatchOutcome(method: nil, reply: .failure(.inputMethodInvalid))
@@ -92,15 +99,15 @@ public final class APIDispatcher: @unchecked Sendable {
         guard let handler = handlers[name] else {
             return DispatchOutcome(method: name, reply: .failure(.notImplemented(method: name)))
         }
-        let key = APIDispatcher.answersBySecond.contains(name) ? AnswerKey(method: name, dcID: dcID) : nil
+        let key = APIDispatcher.answersBySecond.contains(name) ? AnswerKey(method: combinator.id, dcID: dcID) : nil
         if let key, let answer = answerLock.withLock({ answers[key] }), answer.now == now {
-            world.touch(authKeyID: authKeyID, now: now)
+            touch(authKeyID: authKeyID, connection: &connection, now: now)
             return DispatchOutcome(method: name, reply: .success(answer.bytes))
         }
         let context = RequestContext(world: world, dcID: dcID, dcs: dcs, authKeyID: authKeyID, device: connection.device, now: now)
         do {
             let value = try handler(request, context)
-            world.touch(authKeyID: authKeyID, now: now)
+            touch(authKeyID: authKeyID, connection: &connection, now: now)
             let bytes = try TLSchema.shared.encode(value, type: combinator.resultType)
             if let key { answerLock.withLock { answers[key] = (now, bytes) } }
             return DispatchOutcome(method: name, reply: .success(bytes))
@@ -110,6 +117,24 @@ public final class APIDispatcher: @unchecked Sendable {
             return DispatchOutcome(method: name, reply: .failure(.custom(code: 500, message: "INTERNAL_TESTDC_ENCODE")))
         }
     }
+
+    /// A call of a method answered by the second (not wrapped, no arguments, no injected errors configured)
+    /// whose answer for this second is already encoded: answered from its constructor id alone.
+    private func answeredThisSecond(_ body: [UInt8], dcID: Int, authKeyID: Int64, connection: inout ConnectionInfo, now: Int) -> DispatchOutcome? {
+        guard body.count == 4, injected.isEmpty else { return nil }  // no arguments: the answer depends on nothing else
+        let id = UInt32(body[0]) | UInt32(body[1]) << 8 | UInt32(body[2]) << 16 | UInt32(body[3]) << 24
+        guard let name = APIDispatcher.answersBySecondIDs[id],
+              let answer = answerLock.withLock({ answers[AnswerKey(method: id, dcID: dcID)] }), answer.now == now else { return nil }
+        touch(authKeyID: authKeyID, connection: &connection, now: now)
+        return DispatchOutcome(method: name, reply: .success(answer.bytes))
+    }
+
+    /// Records the key's activity, once per second per connection at most.
+    private func touch(authKeyID: Int64, connection: inout ConnectionInfo, now: Int) {
+        if let last = connection.touched, last.authKeyID == authKeyID, last.now == now { return }
+        connection.touched = (authKeyID, now)
+        world.touch(authKeyID: authKeyID, now: now)
+    }
 }
 
 /// The config's "answer this method with that error" rules, with their remaining counts.
@@ -117,7 +142,13 @@ final class InjectedErrors: @unchecked Sendable {
     private var rules: [(rule: TestDCConfig.InjectedError, left: Int?)]
     private let lock = NSLock()
 
-    init(_ rules: [TestDCConfig.InjectedError]) { self.rules = rules.map { ($0, $0.times) } }
+    init(_ rules: [TestDCConfig.InjectedError]) {
+        self.rules = rules.map { ($0, $0.times) }
+        isEmpty = rules.isEmpty
+    }
+
+    /// No rules were configured (the usual case: nothing to check per request).
+    let isEmpty: Bool
 
     /// The error to answer `method` with now, if a rule matches (using up one of its `times`).
     func take(method: String, phone: String?) -> RPCFailure? {
