@@ -22,22 +22,18 @@ enum NetworkBench {
     static func run(rounds: Int, inFlight: Int, total: Int, peer: Bool) async throws -> (ours: NetworkFigures, telethon: NetworkFigures?) {
         var options = TestDCOptions()
         options.dcCount = 1
-        // The server gets a thread of its own, as a remote server would be. With two or more
-        // cores, the server, our client's event loop and the Telethon process are all pinned to
-        // core 0: a wake-up across cores costs tens of microseconds on this kind of VM (see the
-        // floor line) and where the scheduler puts each thread would otherwise decide the
-        // figures. BENCH_UNPINNED=1 leaves placement to the scheduler.
-        let pinned = System.coreCount >= 2 && ProcessInfo.processInfo.environment["BENCH_UNPINNED"] == nil
+        // The server gets a thread of its own, as a remote server would be; see `Placement`.
+        let pinned = Placement.pinned
+        if !Placement.pinProcess() { print("  (could not pin the process to core 0)") }
         let serverGroup = pinned ? MultiThreadedEventLoopGroup(pinnedCPUIDs: [0]) : MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let clientGroup: any EventLoopGroup = pinned ? MultiThreadedEventLoopGroup(pinnedCPUIDs: [0]) : MultiThreadedEventLoopGroup.singleton
         defer {
             serverGroup.shutdownGracefully { _ in }
             if pinned { (clientGroup as? MultiThreadedEventLoopGroup)?.shutdownGracefully { _ in } }
         }
-        print("  (placement: \(pinned ? "server, client event loop and Telethon pinned to core 0" : "left to the scheduler"))")
+        print("  (placement: \(Placement.description))")
         options.eventLoopGroup = serverGroup
         let server = try await TestDCServer.start(options)
-        defer { Task { await server.close() } }
         let address = server.dcs[0]
 
         let params = InitConnectionParams(apiID: 12345, deviceModel: "mtproto-bench", systemVersion: "Linux", appVersion: "1.0")
@@ -115,6 +111,7 @@ enum NetworkBench {
         let telethon = !peer ? nil : runPython("telethon_network_bench.py",
                                  [server.infoJSON, String(rounds), String(inFlight), String(total / 4)], as: NetworkFigures.self,
                                                                                   environment: pinned ? ["BENCH_PEER_CPU": "0"] : [:])
+        await server.close()  // before the groups shut down (the defer above)
         return (ours, telethon)
     }
 
