@@ -37,7 +37,7 @@ struct EncryptedMessage: Equatable {
         let msgKey = Array(packet[8..<24])
         let (key, iv) = MessageKey.aesKeyIV(authKey: authKey, msgKey: msgKey, x: x)
         let plaintext: [UInt8]
-        do { plaintext = try AESIGE.decrypt(Array(packet[24...]), key: key, iv: iv) } catch {
+        do { plaintext = try AESIGE.decrypt(packet[24...], key: key, iv: iv) } catch {
             throw SessionError.badPacketLength(packet.count)
         }
         guard constantTimeEqual(MessageKey.compute(authKey: authKey, plaintext: plaintext, x: x), msgKey) else {
