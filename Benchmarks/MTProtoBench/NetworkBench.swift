@@ -14,12 +14,21 @@ struct NetworkFigures: Decodable {
     let rps: Double
 }
 
+/// Ours also from callers on the connection's event loop (`MTSender.taskExecutor`).
+struct OnLoopFigures {
+    let p50_us: Double
+    let p99_us: Double
+    let rps: Double
+    let packets: Int
+    let poolPackets: Int
+}
+
 enum BenchError: Error { case noConnection }
 
 enum NetworkBench {
     static let connectAttempts = 5
 
-    static func run(rounds: Int, inFlight: Int, total: Int, peer: Bool) async throws -> (ours: NetworkFigures, telethon: NetworkFigures?) {
+    static func run(rounds: Int, inFlight: Int, total: Int, peer: Bool) async throws -> (ours: NetworkFigures, onLoop: OnLoopFigures, telethon: NetworkFigures?) {
         var options = TestDCOptions()
         options.dcCount = 1
         // The server gets a thread of its own, as a remote server would be; see `Placement`.
@@ -74,8 +83,6 @@ enum NetworkBench {
             }
             return times.sorted()
         }
-        print("  (tgflow from a task on the connection's event loop: getConfig p50 \(String(format: "%.1f", onLoop[onLoop.count / 2])) µs, " +
-              "p99 \(String(format: "%.1f", onLoop[min(onLoop.count - 1, onLoop.count * 99 / 100)])) µs)")
 
         let perWorker = total / inFlight
         let packetsBefore = await sender.packetsSent
@@ -100,9 +107,6 @@ enum NetworkBench {
             }
         }
         let onLoopPackets = await sender.packetsSent - packetsBefore - packets
-        print("  (tgflow with the 100 callers on the connection's event loop: " +
-              "\(Int(Double(perWorker * inFlight) / (microseconds(onLoopTime) / 1e6))) req/s, \(onLoopPackets) packets)")
-        print("  (tgflow: \(perWorker * inFlight) requests with 100 in flight went in \(packets) packets)")
         await sender.shutdown()
         let ours = NetworkFigures(connect_ms: microseconds(connectTime) / 1000,
                                   p50_us: latencies[latencies.count / 2],
@@ -112,7 +116,10 @@ enum NetworkBench {
                                  [server.infoJSON, String(rounds), String(inFlight), String(total / 4)], as: NetworkFigures.self,
                                                                                   environment: pinned ? ["BENCH_PEER_CPU": "0"] : [:])
         await server.close()  // before the groups shut down (the defer above)
-        return (ours, telethon)
+        let loop = OnLoopFigures(p50_us: onLoop[onLoop.count / 2], p99_us: onLoop[min(onLoop.count - 1, onLoop.count * 99 / 100)],
+                                 rps: Double(perWorker * inFlight) / (microseconds(onLoopTime) / 1e6),
+                                 packets: onLoopPackets, poolPackets: packets)
+        return (ours, loop, telethon)
     }
 
     static func microseconds(_ d: Duration) -> Double {

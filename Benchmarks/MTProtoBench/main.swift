@@ -40,12 +40,13 @@ if networkOnly { try await networkFigures(); exit(0) }
 if CommandLine.arguments.contains("--profile-latency") {
     // For a profiler: only sequential round trips, no peer.
     let figures = try await NetworkBench.run(rounds: 10_000, inFlight: 100, total: 100, peer: false)
-    print("p50 \(figures.ours.p50_us) µs")
+    print("p50 \(figures.ours.p50_us) µs from the pool, \(figures.onLoop.p50_us) µs on the loop")
     exit(0)
 }
 if CommandLine.arguments.contains("--profile-throughput") {
     // For a profiler: mostly the 100-in-flight phases (500k requests each), no peer.
-    _ = try await NetworkBench.run(rounds: 1, inFlight: 100, total: 500_000, peer: false)
+    let figures = try await NetworkBench.run(rounds: 1, inFlight: 100, total: 500_000, peer: false)
+    print("\(Int(figures.ours.rps)) req/s from the pool, \(Int(figures.onLoop.rps)) req/s on the loop")
     exit(0)
 }
 
@@ -132,24 +133,36 @@ try await networkFigures()
 func networkFigures() async throws {
     print("")
     print("loopback TCP (full transport) against the in-process test server")
-    let network: (ours: NetworkFigures, telethon: NetworkFigures?)
+    let network: (ours: NetworkFigures, onLoop: OnLoopFigures, telethon: NetworkFigures?)
     do {
         network = try await NetworkBench.run(rounds: quick ? 200 : 2_000, inFlight: 100, total: quick ? 10_000 : 100_000, peer: true)
     } catch {
         print("network figures not measured: \(error)")
         exit(1)
     }
-    let ours = network.ours
+    let (ours, loop) = (network.ours, network.onLoop)
     let floor = try await LoopbackFloor.measure(rounds: quick ? 200 : 2_000)
     print("  (floor: a 300-byte packet bounced over loopback by SwiftNIO with no protocol work, p50: " +
           "\(fmt(floor.sameLoopP50)) µs on one event loop, \(fmt(floor.sameCoreP50)) µs between two threads on one core, " +
           "\(fmt(floor.crossCoreP50)) µs between two cores, \(fmt(floor.asyncCallerP50)) µs for a pool task awaiting each answer)")
-    if let peer = network.telethon {
-        print("connect + key exchange   \(fmt(ours.connect_ms)) ms       \(fmt(peer.connect_ms)) ms      \(fmt(peer.connect_ms / ours.connect_ms))× faster")
-        print("getConfig p50            \(fmt(ours.p50_us)) µs      \(fmt(peer.p50_us)) µs     \(fmt(peer.p50_us / ours.p50_us))× faster")
-        print("getConfig p99            \(fmt(ours.p99_us)) µs      \(fmt(peer.p99_us)) µs     \(fmt(peer.p99_us / ours.p99_us))× faster")
-        print("100 in flight            \(fmt(ours.rps, 0)) req/s  \(fmt(peer.rps, 0)) req/s  \(fmt(ours.rps / peer.rps))× more")
-    } else {
-        print("connect \(fmt(ours.connect_ms)) ms; p50 \(fmt(ours.p50_us)) µs; p99 \(fmt(ours.p99_us)) µs; \(fmt(ours.rps, 0)) req/s")
+    print("  (100 in flight, 100k requests: \(loop.poolPackets) packets from pool callers, \(loop.packets) from callers on the loop)")
+    // "pool": callers are ordinary tasks (the default); "loop": tasks that prefer the
+    // connection's event loop (`withTaskExecutorPreference(sender.taskExecutor)`).
+    func row(_ name: String, _ ours: Double, _ peer: Double?, _ unit: String, higherIsBetter: Bool = false) {
+        let digits = unit == "req/s" ? 0 : 1
+        let left = "\(name.padding(toLength: 36, withPad: " ", startingAt: 0))\(fmt(ours, digits)) \(unit)"
+        guard let peer else { return print(left) }
+        let ratio = higherIsBetter ? ours / peer : peer / ours
+        print("\(left.padding(toLength: 56, withPad: " ", startingAt: 0))\(fmt(peer, digits)) \(unit)".padding(toLength: 78, withPad: " ", startingAt: 0)
+              + "\(fmt(ratio))× \(higherIsBetter ? "more" : "faster")")
     }
+    let peer = network.telethon
+    print("\("".padding(toLength: 36, withPad: " ", startingAt: 0))tgflow              Telethon 1.45         ratio")
+    row("connect + key exchange", ours.connect_ms, peer?.connect_ms, "ms")
+    row("getConfig p50, caller on the pool", ours.p50_us, peer?.p50_us, "µs")
+    row("getConfig p99, caller on the pool", ours.p99_us, peer?.p99_us, "µs")
+    row("getConfig p50, caller on the loop", loop.p50_us, peer?.p50_us, "µs")
+    row("getConfig p99, caller on the loop", loop.p99_us, peer?.p99_us, "µs")
+    row("100 in flight, callers on the pool", ours.rps, peer?.rps, "req/s", higherIsBetter: true)
+    row("100 in flight, callers on the loop", loop.rps, peer?.rps, "req/s", higherIsBetter: true)
 }
