@@ -3,8 +3,22 @@ struct InnerMessage: Equatable {
     var msgID: Int64
     var seqNo: Int32
     var body: [UInt8]
+    /// Set when `body` is the result of the request with this msg_id: on the wire it goes
+    /// inside `rpc_result`, written around it when packed (the result is not copied first).
+    var resultOf: Int64? = nil
 
     var isContentRelated: Bool { seqNo & 1 == 1 }
+
+    /// The length of the body on the wire.
+    var wireCount: Int { body.count + (resultOf == nil ? 0 : 12) }
+
+    /// The body as it goes on the wire.
+    var wireBody: [UInt8] {
+        guard let resultOf else { return body }
+        var w = WireWriter(capacity: body.count + 12)
+        w.uint32(Wire.rpcResult); w.int64(resultOf); w.raw(body)
+        return w.bytes
+    }
 }
 
 /// `msg_container` packing and unpacking, and the unwrapping of `gzip_packed` bodies.
@@ -15,11 +29,13 @@ enum MessageContainer {
     static let maxContainerBytes = 1_000_000
 
     static func pack(_ messages: [InnerMessage]) -> [UInt8] {
-        var w = WireWriter(capacity: messages.reduce(8) { $0 + $1.body.count + 16 })
+        var w = WireWriter(capacity: messages.reduce(8) { $0 + $1.wireCount + 16 })
         w.uint32(Wire.msgContainer)
         w.int32(Int32(messages.count))
         for m in messages {
-            w.int64(m.msgID); w.int32(m.seqNo); w.int32(Int32(m.body.count)); w.raw(m.body)
+            w.int64(m.msgID); w.int32(m.seqNo); w.int32(Int32(m.wireCount))
+            if let resultOf = m.resultOf { w.uint32(Wire.rpcResult); w.int64(resultOf) }
+            w.raw(m.body)
         }
         return w.bytes
     }

@@ -37,7 +37,8 @@ public struct ServerSession {
     /// the next hour followed by random ones. Set it to match a real salt schedule.
     public var futureSalts: (@Sendable (_ now: Int, _ count: Int, _ current: Int64) -> [FutureSalt])?
 
-    private var outgoing: [(body: [UInt8], contentRelated: Bool, isResponse: Bool)] = []
+    /// Bodies to send; `resultOf` marks a result that goes inside `rpc_result` (see `InnerMessage`).
+    private var outgoing: [(body: [UInt8], contentRelated: Bool, isResponse: Bool, resultOf: Int64?)] = []
     private var pendingAcks: [Int64] = []
     private var received = MessageIDWindow()
     private var contentCount: Int32 = 0
@@ -69,7 +70,7 @@ public struct ServerSession {
             guard message.salt == serverSalt || message.salt == exchangeSalt else {
                 var w = WireWriter()
                 w.uint32(Wire.badServerSalt); w.int64(message.msgID); w.int32(message.seqNo); w.int32(48); w.int64(serverSalt)
-                outgoing.append((w.bytes, false, true))
+                outgoing.append((w.bytes, false, true, nil))
                 return events
             }
             guard received.insert(message.msgID) else { throw SessionError.duplicateMessageID(message.msgID) }
@@ -78,7 +79,7 @@ public struct ServerSession {
                 announceSession = false
                 var w = WireWriter()
                 w.uint32(Wire.newSessionCreated); w.int64(message.msgID); w.int64(SecureRandom.int64()); w.int64(serverSalt)
-                outgoing.append((w.bytes, true, false))
+                outgoing.append((w.bytes, true, false, nil))
             }
             let outer = InnerMessage(msgID: message.msgID, seqNo: message.seqNo, body: message.body)
             for m in try MessageContainer.unpack(outer) {
@@ -100,9 +101,7 @@ public struct ServerSession {
 
     /// Answers request `msgID` with `result` (a boxed TL value) inside `rpc_result`.
     public mutating func reply(to msgID: Int64, result: [UInt8]) {
-        var w = WireWriter(capacity: result.count + 12)
-        w.uint32(Wire.rpcResult); w.int64(msgID); w.raw(ClientSession.wireBody(result))
-        outgoing.append((w.bytes, true, true))
+        outgoing.append((ClientSession.wireBody(result), true, true, msgID))
     }
 
     /// Answers request `msgID` with `rpc_error` (e.g. 420, `FLOOD_WAIT_30`).
@@ -112,14 +111,14 @@ public struct ServerSession {
 
     /// Sends `body` (an `Updates` or any other object) unprompted.
     public mutating func push(_ body: [UInt8]) {
-        outgoing.append((ClientSession.wireBody(body), true, false))
+        outgoing.append((ClientSession.wireBody(body), true, false, nil))
     }
 
     /// Tells the client its message `badMsgID` was wrong (`bad_msg_notification` `code`).
     public mutating func queueNotification(badMsgID: Int64, seqNo: Int32, code: Int) {
         var w = WireWriter()
         w.uint32(Wire.badMsgNotification); w.int64(badMsgID); w.int32(seqNo); w.int32(Int32(code))
-        outgoing.append((w.bytes, false, true))
+        outgoing.append((w.bytes, false, true, nil))
     }
 
     /// The next packet for the client (replies, acks and pushes in one container), or nil.
@@ -135,14 +134,15 @@ public struct ServerSession {
         var taken = 0
         while taken < outgoing.count, messages.count < MessageContainer.maxMessages {
             let next = outgoing[taken]
-            if !messages.isEmpty, size + next.body.count > MessageContainer.maxContainerBytes { break }
+            let count = next.body.count + (next.resultOf == nil ? 0 : 12)
+            if !messages.isEmpty, size + count > MessageContainer.maxContainerBytes { break }
             taken += 1
-            size += next.body.count + 16
+            size += count + 16
             messages.append(InnerMessage(msgID: clock.next(now: now, isResponse: next.isResponse),
-                                         seqNo: nextSeqNo(next.contentRelated), body: next.body))
+                                         seqNo: nextSeqNo(next.contentRelated), body: next.body, resultOf: next.resultOf))
         }
         outgoing.removeFirst(taken)
-        let outer = messages.count == 1 ? messages[0]
+        let outer = messages.count == 1 ? InnerMessage(msgID: messages[0].msgID, seqNo: messages[0].seqNo, body: messages[0].wireBody)
             : InnerMessage(msgID: clock.next(now: now, isResponse: false), seqNo: nextSeqNo(false), body: MessageContainer.pack(messages))
         let message = EncryptedMessage(salt: serverSalt, sessionID: sessionID, msgID: outer.msgID, seqNo: outer.seqNo, body: outer.body)
         return try? message.pack(authKey: authKey, x: 8)
@@ -188,7 +188,7 @@ public struct ServerSession {
                 w.int32(Int32(truncatingIfNeeded: salt.validSince)); w.int32(Int32(truncatingIfNeeded: salt.validUntil))
                 w.int64(salt.salt)
             }
-            outgoing.append((w.bytes, true, true))
+            outgoing.append((w.bytes, true, true, nil))
         case Wire.destroySession:
             let id = try r.int64()
             var w = WireWriter()
@@ -198,7 +198,7 @@ public struct ServerSession {
             let ids = try r.longVector()
             var w = WireWriter(); w.uint32(Wire.msgsStateInfo); w.int64(m.msgID)
             w.tlBytes(ids.map { received.contains($0) ? 4 : 2 })
-            outgoing.append((w.bytes, false, true))
+            outgoing.append((w.bytes, false, true, nil))
         case Wire.rpcDropAnswer:
             var w = WireWriter(); w.uint32(Wire.rpcAnswerUnknown)
             reply(to: m.msgID, result: w.bytes)
@@ -215,6 +215,6 @@ public struct ServerSession {
 
     private mutating func queuePong(msgID: Int64, pingID: Int64) {
         var w = WireWriter(); w.uint32(Wire.pong); w.int64(msgID); w.int64(pingID)
-        outgoing.append((w.bytes, true, true))
+        outgoing.append((w.bytes, true, true, nil))
     }
 }
