@@ -29,7 +29,14 @@ final class IDMapTests: XCTestCase {
                     XCTAssertEqual(map.removeValue(forKey: key), model.removeValue(forKey: key), "\(name) step \(step)")
                 case 9:
                     key = model.keys.randomElement(using: &generator) ?? shape(next)
-                    map[key] = -step; model[key] = -step
+                    if step % 2 == 0 {
+                        map[key] = -step; model[key] = -step
+                    } else {
+                        // In place: present keys change, absent ones stay absent.
+                        let before = map.modify(key) { value -> Int in defer { value += 1 }; return value }
+                        XCTAssertEqual(before, model[key], "\(name) step \(step)")
+                        if model[key] != nil { model[key]! += 1 }
+                    }
                 default:
                     key = shape(next + UInt64.random(in: 0...100, using: &generator))  // mostly absent
                     XCTAssertEqual(map[key], model[key], "\(name) step \(step)")

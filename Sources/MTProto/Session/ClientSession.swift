@@ -148,15 +148,16 @@ public struct ClientSession {
         var taken = 0
         while taken < queue.count, messages.count < limit {
             let id = queue[taken]
-            guard var request = requests[id.rawValue] else { taken += 1; continue }
-            let body = Self.wireBody(request.body)
+            guard let (body, contentRelated) = requests.modify(id.rawValue, { (Self.wireBody($0.body), $0.contentRelated) }) else {
+                taken += 1
+                continue
+            }
             if !messages.isEmpty, size + body.count + 16 > MessageContainer.maxContainerBytes { break }
             taken += 1
             let msgID = clock.next(now: now)
-            messages.append(InnerMessage(msgID: msgID, seqNo: nextSeqNo(contentRelated: request.contentRelated), body: body))
+            messages.append(InnerMessage(msgID: msgID, seqNo: nextSeqNo(contentRelated: contentRelated), body: body))
             size += body.count + 16
-            request.msgIDs.append(msgID)
-            requests[id.rawValue] = request
+            requests.modify(id.rawValue) { $0.msgIDs.append(msgID) }
             requestByMsgID[UInt64(bitPattern: msgID)] = id
         }
         queue.removeFirst(taken)

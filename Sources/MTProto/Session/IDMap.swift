@@ -72,6 +72,18 @@ public struct IDMap<Value> {
         }
     }
 
+    /// Changes the value for `key` in place (no copy of it is made); nil when absent.
+    @inlinable
+    public mutating func modify<R>(_ key: UInt64, _ body: (inout Value) throws -> R) rethrows -> R? {
+        if key == 0 {
+            guard zeroValue != nil else { return nil }
+            return try body(&zeroValue!)
+        }
+        let (i, found) = find(key)
+        guard found else { return nil }
+        return try body(&slotValues[i]!)
+    }
+
     /// Removes `key` and returns its value; the entries after it move back so that no
     /// tombstones accumulate (backward-shift deletion).
     @inlinable @discardableResult
