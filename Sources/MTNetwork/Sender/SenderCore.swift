@@ -286,13 +286,14 @@ final class SenderCore: @unchecked Sendable {
 
     /// What to wake so that a flush happens: nothing when one is already on its way. Under the lock.
     private func flushNeeded() -> Writer {
+        // Only ever set for a direct writer: most requests of a burst stop here, without copying `writer`.
+        if flushScheduled { return .none }
         switch writer {
         case .none:
             return .none
         case .task:
             return writer
         case .direct:
-            guard !flushScheduled else { return .none }
             flushScheduled = true
             return writer
         }
