@@ -1,19 +1,27 @@
 import Foundation
 import MTCrypto
 import MTProto
+import NIOPosix
 
 /// The path every request and answer takes through an `MTSender`, behind one lock: the
 /// session, the requests waiting for answers, and the writes. An `MTConnection`'s packets
 /// are handled on its event loop as they are read and the waiting callers resumed from
-/// there, so a round trip crosses neither a reader task nor the sender's actor; connecting,
-/// the key exchange and keep-alive stay in the actor.
+/// there (those on the cooperative pool by one job per packet), so a round trip crosses
+/// neither a reader task nor the sender's actor; connecting, the key exchange and
+/// keep-alive stay in the actor.
 final class SenderCore: @unchecked Sendable {
     /// Unsafe continuations: each is resumed once, by whoever removes its waiter under the lock.
     struct Waiter {
         var continuation: UnsafeContinuation<[UInt8], Error>
         var deadline: ContinuousClock.Instant
         var timeout: Duration
+        /// Submitted on an event-loop thread (a caller on `ConnectionExecutor`): resumed where
+        /// its answer is handled. The others in a packet are resumed together by one pool job,
+        /// so the loop hands the pool one job per packet instead of one per caller.
+        var fromEventLoop: Bool
     }
+
+    private typealias Answer = (continuation: UnsafeContinuation<[UInt8], Error>, result: Result<[UInt8], Error>)
 
     /// A request before and after it has an id, so that it can be failed (cancelled, or its
     /// connection lost) at any moment. Guarded by the core's lock.
@@ -122,6 +130,7 @@ final class SenderCore: @unchecked Sendable {
         try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (c: UnsafeContinuation<[UInt8], Error>) in
                 let deadline = ContinuousClock.now + timeout
+                let fromEventLoop = MultiThreadedEventLoopGroup.currentEventLoop != nil
                 var wake: Writer = .none
                 let refusal: Error? = lock.withLock {
                     if let failure = ticket.failure { return failure }
@@ -129,7 +138,7 @@ final class SenderCore: @unchecked Sendable {
                     guard !closed, session != nil else { return SenderError.shutDown }
                     let id = session!.enqueue(body)
                     ticket.id = id
-                    waiters[id.rawValue] = Waiter(continuation: c, deadline: deadline, timeout: timeout)
+                    waiters[id.rawValue] = Waiter(continuation: c, deadline: deadline, timeout: timeout, fromEventLoop: fromEventLoop)
                     armDeadlineTimer(for: deadline)
                     wake = flushNeeded()
                     return nil
@@ -211,7 +220,8 @@ final class SenderCore: @unchecked Sendable {
     /// answers resume their callers, updates and salt changes go to the hooks, and
     /// whatever is due (acks, resends) is sent.
     func received(_ packets: [[UInt8]], gen: Int) {
-        var answers: [(UnsafeContinuation<[UInt8], Error>, Result<[UInt8], Error>)] = []
+        var resumeHere: [Answer] = []
+        var resumeOnPool: [Answer] = []
         var updates: [[UInt8]] = []
         var newSalt: Int64?
         var plain: [[UInt8]] = []
@@ -235,7 +245,8 @@ final class SenderCore: @unchecked Sendable {
                     case let .update(body): updates.append(body); continue
                     default: continue
                     }
-                    if let waiter = waiters.removeValue(forKey: id.rawValue) { answers.append((waiter.continuation, result)) }
+                    guard let waiter = waiters.removeValue(forKey: id.rawValue) else { continue }
+                    if waiter.fromEventLoop { resumeHere.append((waiter.continuation, result)) } else { resumeOnPool.append((waiter.continuation, result)) }
                 }
             }
             if session!.serverSalt != saltBefore { newSalt = session!.serverSalt }
@@ -244,7 +255,14 @@ final class SenderCore: @unchecked Sendable {
             for packet in plain { receiver(packet, gen) }
             return
         }
-        for (continuation, result) in answers { continuation.resume(with: result) }
+        for answer in resumeHere { answer.continuation.resume(with: answer.result) }
+        if resumeOnPool.count == 1 {
+            resumeOnPool[0].continuation.resume(with: resumeOnPool[0].result)
+        } else if !resumeOnPool.isEmpty {
+            DispatchQueue.global().async { [resumeOnPool] in
+                for answer in resumeOnPool { answer.continuation.resume(with: answer.result) }
+            }
+        }
         if newSalt != nil || !updates.isEmpty {
             hookQueue.async { [hooks, newSalt, updates] in
                 if let newSalt { hooks.onSalt(newSalt) }
