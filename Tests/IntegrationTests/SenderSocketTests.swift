@@ -29,10 +29,12 @@ final class SenderSocketTests: XCTestCase {
     func testManyInFlightFromThePoolAndFromTheConnectionsLoopAllGetTheirAnswers() async throws {
         let (server, sender) = try await start()
         try await sender.connect()
-        for onLoop in [false, true] {
+        // Pool callers, loop callers, and both at once (one packet's answers then resume some
+        // callers on the loop and hand the others to the pool together).
+        for (onLoop, mixed) in [(false, false), (true, false), (false, true)] {
             let before = await sender.packetsSent
             let answers = try await withThrowingTaskGroup(of: Int.self) { group in
-                for _ in 0..<100 {
+                for caller in 0..<100 {
                     let work: @Sendable () async throws -> Int = {
                         var good = 0
                         for _ in 0..<20 {
@@ -41,11 +43,15 @@ final class SenderSocketTests: XCTestCase {
                         }
                         return good
                     }
-                    if onLoop { group.addTask(executorPreference: sender.taskExecutor, operation: work) } else { group.addTask(operation: work) }
+                    if onLoop || (mixed && caller % 2 == 0) {
+                        group.addTask(executorPreference: sender.taskExecutor, operation: work)
+                    } else {
+                        group.addTask(operation: work)
+                    }
                 }
                 return try await group.reduce(0, +)
             }
-            XCTAssertEqual(answers, 2000, onLoop ? "callers on the loop" : "callers on the pool")
+            XCTAssertEqual(answers, 2000, mixed ? "callers on both" : onLoop ? "callers on the loop" : "callers on the pool")
             // Callers on the loop are resumed together and flushed once per tick, so they share
             // packets whatever the timing; from the pool, sharing depends on the scheduler.
             let packets = await sender.packetsSent - before
