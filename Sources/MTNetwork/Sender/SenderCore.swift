@@ -172,9 +172,10 @@ final class SenderCore: @unchecked Sendable {
             deadlineTask?.cancel()
             deadlineTask = nil
             deadlineTaskFires = nil
-            for raw in waiters.entries.map(\.key) { session?.cancel(RequestID(rawValue: raw)) }
-            defer { waiters.removeAll() }
-            return waiters.entries.map(\.value)
+            let all = waiters.entries
+            waiters.removeAll()
+            for (raw, _) in all { session?.cancel(RequestID(rawValue: raw)) }
+            return all.map(\.value)
         }
         for waiter in all { waiter.continuation.resume(throwing: error) }
     }

@@ -102,7 +102,8 @@ public struct ClientSession {
 
     /// Queues every unanswered request again (after a reconnect); they get new msg_ids.
     public mutating func requeueUnanswered() {
-        for raw in requests.entries.map(\.key).sorted() where !queue.contains(RequestID(rawValue: raw)) { queue.append(RequestID(rawValue: raw)) }
+        let unanswered = requests.entries.map { RequestID(rawValue: $0.key) }.sorted()
+        for id in unanswered where !queue.contains(id) { queue.append(id) }
     }
 
     /// Starts a new session (new session_id, sequence from zero), keeping the key, salt
