@@ -17,6 +17,11 @@ final class DispatcherAnswersTests: XCTestCase {
 
     func answer(_ d: APIDispatcher, _ body: [UInt8], dc: Int = 1, now: Int) throws -> TLObject {
         var info = ConnectionInfo()
+        return try answer(d, body, dc: dc, now: now, on: &info)
+    }
+
+    /// On one connection, whose last answer is reused without the shared cache.
+    func answer(_ d: APIDispatcher, _ body: [UInt8], dc: Int = 1, now: Int, on info: inout ConnectionInfo) throws -> TLObject {
         let outcome = d.dispatch(body, dcID: dc, authKeyID: 1, connection: &info, now: now)
         XCTAssertEqual(outcome.method, "help.getConfig")
         let bytes = try outcome.reply.get()
@@ -32,6 +37,16 @@ final class DispatcherAnswersTests: XCTestCase {
         XCTAssertEqual(try answer(d, getConfig, now: 1_001)["date"]?.int32, 1_001)
         XCTAssertEqual(try answer(d, getConfig, dc: 2, now: 1_001)["this_dc"]?.int32, 2)
         XCTAssertEqual(try answer(d, getConfig, dc: 1, now: 1_001)["this_dc"]?.int32, 1)
+    }
+
+    func testOneConnectionGetsTheAnswerOfEachSecondAndDataCentre() throws {
+        let d = try dispatcher()
+        var info = ConnectionInfo()
+        for (now, dc) in [(2_000, 1), (2_000, 1), (2_001, 1), (2_001, 2), (2_001, 1), (2_002, 2)] {
+            let config = try answer(d, getConfig, dc: dc, now: now, on: &info)
+            XCTAssertEqual(config["date"]?.int32, Int32(now), "second \(now), dc \(dc)")
+            XCTAssertEqual(config["this_dc"]?.int32, Int32(dc), "second \(now), dc \(dc)")
+        }
     }
 
     func testInjectedErrorsAreStillAnsweredForARepeatedCall() throws {

@@ -7,6 +7,8 @@ public struct ConnectionInfo: Sendable {
     public var layer: Int?
     /// The key and second of the last activity recorded for it (recorded once per second at most).
     var touched: (authKeyID: Int64, now: Int)?
+    /// The last per-second answer this connection got, reused without the shared cache's lock.
+    var lastAnswer: (method: UInt32, name: String, dcID: Int, now: Int, bytes: [UInt8])?
     public init() {}
 }
 
@@ -123,8 +125,13 @@ public final class APIDispatcher: @unchecked Sendable {
     private func answeredThisSecond(_ body: [UInt8], dcID: Int, authKeyID: Int64, connection: inout ConnectionInfo, now: Int) -> DispatchOutcome? {
         guard body.count == 4, injected.isEmpty else { return nil }  // no arguments: the answer depends on nothing else
         let id = UInt32(body[0]) | UInt32(body[1]) << 8 | UInt32(body[2]) << 16 | UInt32(body[3]) << 24
+        if let last = connection.lastAnswer, last.method == id, last.dcID == dcID, last.now == now {
+            touch(authKeyID: authKeyID, connection: &connection, now: now)
+            return DispatchOutcome(method: last.name, reply: .success(last.bytes))
+        }
         guard let name = APIDispatcher.answersBySecondIDs[id],
               let answer = answerLock.withLock({ answers[AnswerKey(method: id, dcID: dcID)] }), answer.now == now else { return nil }
+        connection.lastAnswer = (id, name, dcID, now, answer.bytes)
         touch(authKeyID: authKeyID, connection: &connection, now: now)
         return DispatchOutcome(method: name, reply: .success(answer.bytes))
     }
