@@ -32,7 +32,8 @@ public struct MessageIDClock: Sendable {
         case .server:
             let tag: Int64 = isResponse ? 1 : 3
             id = (id & ~3) | tag
-            while id <= last { id += 4 }
+            // The smallest id with this tag above the last (many ids are made from one `now`).
+            if id <= last { id += ((last - id) / 4 + 1) * 4 }
         }
         last = id
         return id

@@ -28,6 +28,23 @@ final class MessageIDClockTests: XCTestCase {
         XCTAssertTrue(a < b && b < c)
     }
 
+    /// A server packs many answers with one `now`: each id is the smallest with its tag above
+    /// the previous one (not found by stepping, which cost quadratic time per packet).
+    func testServerIDsFromOneInstantStepByTheLeastAmount() {
+        var clock = MessageIDClock(role: .server)
+        let now = Date(timeIntervalSince1970: 1_700_000_000)
+        var last = clock.next(now: now, isResponse: true)
+        for i in 1..<5_000 {
+            let response = i % 3 != 0
+            let id = clock.next(now: now, isResponse: response)
+            XCTAssertEqual(id & 3, response ? 1 : 3)
+            XCTAssertGreaterThan(id, last)
+            XCTAssertLessThanOrEqual(id - last, 4, "no tag-matching id skipped after \(last)")
+            last = id
+        }
+        XCTAssertEqual(last >> 32, 1_700_000_000)
+    }
+
     func testOffsetAndCorrection() {
         let now = Date(timeIntervalSince1970: 1_700_000_000)
         var clock = MessageIDClock(timeOffset: 3600)
