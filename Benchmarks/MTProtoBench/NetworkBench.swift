@@ -113,7 +113,7 @@ enum NetworkBench {
                                   p99_us: latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
                                   rps: Double(perWorker * inFlight) / (microseconds(batchTime) / 1e6))
         let telethon = !peer ? nil : runPython("telethon_network_bench.py",
-                                 [server.infoJSON, String(rounds), String(inFlight), String(total / 4)], as: NetworkFigures.self,
+                                 [server.infoJSON, String(rounds), String(inFlight), String(total)], as: NetworkFigures.self,
                                                                                   environment: pinned ? ["BENCH_PEER_CPU": "0"] : [:])
         await server.close()  // before the groups shut down (the defer above)
         let loop = OnLoopFigures(p50_us: onLoop[onLoop.count / 2], p99_us: onLoop[min(onLoop.count - 1, onLoop.count * 99 / 100)],
