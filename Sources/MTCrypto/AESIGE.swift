@@ -43,6 +43,27 @@ public enum AESIGE {
         try decrypt(data, key: key, iv: iv, engine: .automatic)
     }
 
+    /// Encrypts `buffer` (a multiple of 16 bytes) where it lies, for a message built in its
+    /// final buffer: with AES-NI nothing is copied (each block is read before its place is
+    /// written); the other engines encrypt a copy and write it back.
+    public static func encryptInPlace(_ buffer: UnsafeMutableRawBufferPointer, key: [UInt8], iv: [UInt8], engine: Engine = .automatic) throws {
+        try validate(count: buffer.count, key: key, iv: iv)
+        guard buffer.count > 0 else { return }
+        let engine = engine == .automatic ? encryptEngine : engine
+        guard engine == .aesni, hasAESNI else {
+            let encrypted = try run(UnsafeRawBufferPointer(buffer), key: key, iv: iv, engine: engine, encrypting: true)
+            encrypted.withUnsafeBytes { buffer.copyMemory(from: $0) }
+            return
+        }
+        key.withUnsafeBytes { k in
+            iv.withUnsafeBytes { v in
+                let p = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                tg_aesni_ige256_encrypt(p, p, buffer.count / 16, k.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                                        v.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            }
+        }
+    }
+
     /// Encryption with a chosen engine (benchmarks and cross-checks).
     public static func encrypt<Bytes: ContiguousByteInput>(_ data: Bytes, key: [UInt8], iv: [UInt8], engine: Engine) throws -> [UInt8] {
         try run(data, key: key, iv: iv, engine: engine == .automatic ? encryptEngine : engine, encrypting: true)

@@ -21,6 +21,19 @@ public enum MessageKey {
         }
     }
 
+    /// The msg_key of `plaintext`, written to `out` (16 bytes): for an envelope built in place.
+    public static func compute(authKey: AuthKey, plaintext: UnsafeRawBufferPointer, x: Int, into out: UnsafeMutableRawPointer) {
+        precondition(x == 0 || x == 8, "x must be 0 or 8")
+        authKey.withUnsafeBytes { key in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { digest in
+                DigestAlgorithm.sha256.digest(UnsafeRawBufferPointer(rebasing: key[(88 + x)..<(120 + x)]), plaintext,
+                                              into: digest.baseAddress!)
+                defer { OPENSSL_cleanse(digest.baseAddress, 32) }
+                out.copyMemory(from: digest.baseAddress! + 8, byteCount: 16)
+            }
+        }
+    }
+
     /// Throws `msgKeyMismatch` unless `msgKey` is the key of this decrypted plaintext.
     public static func verify(_ msgKey: [UInt8], authKey: AuthKey, plaintext: [UInt8], x: Int) throws {
         guard constantTimeEqual(msgKey, compute(authKey: authKey, plaintext: plaintext, x: x)) else {

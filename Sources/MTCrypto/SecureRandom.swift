@@ -13,6 +13,13 @@ public enum SecureRandom {
         return out
     }
 
+    /// Fills `buffer` with random bytes (padding written straight into a message).
+    public static func fill(_ buffer: UnsafeMutableRawBufferPointer) {
+        guard buffer.count > 0 else { return }
+        let ok = RAND_bytes(buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(buffer.count))
+        precondition(ok == 1, "RAND_bytes failed: \(openSSLReason())")
+    }
+
     /// A random signed 64-bit integer (session ids, random_id, ping ids).
     public static func int64() -> Int64 {
         bytes(8).withUnsafeBytes { $0.loadUnaligned(as: Int64.self) }

@@ -105,6 +105,11 @@ final class PrimitiveVectorTests: XCTestCase {
             let sealed = try AESIGE.encrypt(data, key: key, iv: iv)
             XCTAssertNotEqual(sealed, data)
             XCTAssertEqual(try AESIGE.decrypt(sealed, key: key, iv: iv), data, "blocks \(blocks)")
+            for engine in AESIGE.Engine.allCases {
+                var inPlace = data
+                try inPlace.withUnsafeMutableBytes { try AESIGE.encryptInPlace($0, key: key, iv: iv, engine: engine) }
+                XCTAssertEqual(inPlace, sealed, "in place, \(engine), blocks \(blocks)")
+            }
         }
     }
 

@@ -22,6 +22,17 @@ final class TelethonFixtureTests: XCTestCase {
         }
     }
 
+    /// Encrypting where the plaintext lies gives the same bytes, with every engine.
+    func testInPlaceEncryptionMatchesTheFixtures() throws {
+        for c in try cases("aes_ige") {
+            for engine in AESIGE.Engine.allCases {
+                var buffer = c.bytes("plaintext")
+                try buffer.withUnsafeMutableBytes { try AESIGE.encryptInPlace($0, key: c.bytes("key"), iv: c.bytes("iv"), engine: engine) }
+                XCTAssertEqual(buffer, c.bytes("ciphertext"), "in place \(engine)")
+            }
+        }
+    }
+
     func testAESCTRMatchesTgcryptoAcrossChunks() throws {
         for c in try cases("aes_ctr") {
             let ctr = try AESCTR(key: c.bytes("key"), iv: c.bytes("iv"))

@@ -11,19 +11,26 @@ struct EncryptedMessage: Equatable {
     var body: [UInt8]
 
     /// Encrypts with 12–27 bytes of random padding so the plaintext is a multiple of 16.
+    /// Built in its final buffer: the body is copied once and encrypted where it lies.
     func pack(authKey: AuthKey, x: Int) throws -> [UInt8] {
-        var w = WireWriter(capacity: body.count + 32 + 64)
-        w.int64(salt); w.int64(sessionID); w.int64(msgID); w.int32(seqNo); w.int32(Int32(body.count)); w.raw(body)
-        var plaintext = w.bytes
-        let padding = 12 + (16 - (plaintext.count + 12) % 16) % 16
-        plaintext += SecureRandom.bytes(padding)
-        let msgKey = MessageKey.compute(authKey: authKey, plaintext: plaintext, x: x)
-        let (key, iv) = MessageKey.aesKeyIV(authKey: authKey, msgKey: msgKey, x: x)
-        var out = WireWriter(capacity: plaintext.count + 24)
-        out.int64(authKey.id)
-        out.raw(msgKey)
-        out.raw(try AESIGE.encrypt(plaintext, key: key, iv: iv))
-        return out.bytes
+        let inner = 32 + body.count
+        let padding = 12 + (16 - (inner + 12) % 16) % 16
+        let plainCount = inner + padding
+        return try [UInt8](unsafeUninitializedCapacity: 24 + plainCount) { buffer, initialized in
+            let out = UnsafeMutableRawBufferPointer(buffer)
+            func put<T: FixedWidthInteger>(_ value: T, at offset: Int) {
+                withUnsafeBytes(of: value.littleEndian) { out.baseAddress!.advanced(by: offset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            }
+            put(authKey.id, at: 0)
+            put(salt, at: 24); put(sessionID, at: 32); put(msgID, at: 40); put(seqNo, at: 48); put(Int32(body.count), at: 52)
+            if !body.isEmpty { body.withUnsafeBytes { out.baseAddress!.advanced(by: 56).copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
+            SecureRandom.fill(UnsafeMutableRawBufferPointer(rebasing: out[(24 + inner)...]))
+            initialized = 24 + plainCount
+            let plaintext = UnsafeMutableRawBufferPointer(rebasing: out[24...])
+            MessageKey.compute(authKey: authKey, plaintext: UnsafeRawBufferPointer(plaintext), x: x, into: out.baseAddress! + 8)
+            let (key, iv) = MessageKey.aesKeyIV(authKey: authKey, msgKey: Array(out[8..<24]), x: x)
+            try AESIGE.encryptInPlace(plaintext, key: key, iv: iv)
+        }
     }
 
     /// Decrypts and checks the envelope: auth_key_id, length % 16, msg_key, the length
