@@ -198,12 +198,14 @@ public struct ClientSession {
             }
             guard received.insert(message.msgID) else { throw SessionError.duplicateMessageID(message.msgID) }
             var events: [SessionEvent] = []
-            for m in inner {
+            // Each message is moved out of the array, so that a result can be cut from its body in place.
+            inner.reverse()
+            while var m = inner.popLast() {
                 if m.msgID != outer.msgID {
                     guard m.msgID & 1 == 1, received.insert(m.msgID) else { rejectedPackets += 1; continue }
                 }
                 if m.isContentRelated { ack(m.msgID, now: now) }
-                do { try process(m, now: now, events: &events) } catch {
+                do { try process(&m, now: now, events: &events) } catch {
                     rejectedPackets += 1
                     events.append(.rejected(SessionError(error)))
                 }
@@ -234,16 +236,14 @@ public struct ClientSession {
         return requestID(sentAs: badID) != nil || containers[badID] != nil
     }
 
-    private mutating func process(_ m: InnerMessage, now: Date, events: inout [SessionEvent]) throws {
-        var r = WireReader(m.body)
-        let constructor = try r.uint32()
-        switch constructor {
-        case Wire.rpcResult:
-            let reqMsgID = try r.int64()
-            guard let id = requestID(sentAs: reqMsgID) else { return }
+    private mutating func process(_ m: inout InnerMessage, now: Date, events: inout [SessionEvent]) throws {
+        if Wire.constructor(of: m.body) == Wire.rpcResult {
+            guard m.body.count >= 12 else { throw WireError.truncated(needed: 12, available: m.body.count) }
+            guard let id = requestID(sentAs: Wire.int64(m.body[4..<12])) else { return }
             complete(id)
+            m.body.removeFirst(12)  // the result, without a copy when the body is not shared
             do {
-                let result = try MessageContainer.inflateIfPacked(r.rest())
+                let result = try MessageContainer.inflateIfPacked(m.body)
                 if Wire.constructor(of: result) == Wire.rpcError {
                     events.append(.rpcError(id, try RPCError.parse(result)))
                 } else {
@@ -252,6 +252,11 @@ public struct ClientSession {
             } catch {
                 events.append(.failed(id, SessionError(error)))
             }
+            return
+        }
+        var r = WireReader(m.body)
+        let constructor = try r.uint32()
+        switch constructor {
         case Wire.msgsAck:
             _ = try r.longVector()
         case Wire.badServerSalt:
