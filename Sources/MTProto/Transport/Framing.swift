@@ -32,19 +32,23 @@ struct Framing {
             } else {
                 out += [0x7f, UInt8(truncatingIfNeeded: words), UInt8(truncatingIfNeeded: words >> 8), UInt8(truncatingIfNeeded: words >> 16)]
             }
-            return out + body
+            out += body
+            return out
         case .intermediate:
             var out: [UInt8] = []
             out.reserveCapacity(packet.count + 4)
             out.appendLE(UInt32(packet.count))
-            return out + packet
+            out += packet
+            return out
         case .paddedIntermediate:
             // 0–3 bytes keep the padding readable as `length % 4` (Telethon's reading of it too).
             let padding = random.bytes(Int(random.bytes(1).first ?? 0) % 4)
             var out: [UInt8] = []
             out.reserveCapacity(packet.count + 8)
             out.appendLE(UInt32(packet.count + padding.count))
-            return out + packet + padding
+            out += packet
+            out += padding
+            return out
         case .full:
             var out: [UInt8] = []
             out.reserveCapacity(packet.count + 12)

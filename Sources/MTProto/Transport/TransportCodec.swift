@@ -73,7 +73,8 @@ public struct TransportCodec {
     public mutating func encode(_ packet: [UInt8]) -> [UInt8] {
         guard refusal == nil else { return [] }
         let prefix = handshakeDone ? [] : handshake()
-        return prefix + protect(framing.encode(packet, random: random))
+        let frame = protect(framing.encode(packet, random: random))
+        return prefix.isEmpty ? frame : prefix + frame
     }
 
     /// A server's transport error frame (e.g. -404), after which it closes the connection.
