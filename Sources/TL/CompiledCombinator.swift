@@ -79,6 +79,24 @@ struct CompiledParam: Sendable {
     /// For a `#` parameter: the flags word it is (0 or 1); else -1.
     let ownSlot: Int8
     let isTrueFlag: Bool
+
+    /// Sets this parameter's bit in its flags word (nothing for an unconditional one).
+    @inline(__always)
+    func setFlag(in words: inout (UInt32, UInt32)) {
+        if flagSlot == 0 { words.0 |= mask } else if flagSlot == 1 { words.1 |= mask }
+    }
+
+    /// A conditional parameter whose bit is clear in `words`.
+    @inline(__always)
+    func isAbsent(in words: (UInt32, UInt32)) -> Bool {
+        flagSlot >= 0 && (flagSlot == 0 ? words.0 : words.1) & mask == 0
+    }
+
+    /// Nothing of it goes on the wire: absent, or a `true` flag (its bit says it all).
+    @inline(__always)
+    func isOmitted(in words: (UInt32, UInt32)) -> Bool {
+        flagSlot >= 0 && (isTrueFlag || isAbsent(in: words))
+    }
 }
 
 /// A combinator resolved for the codec. A class, so that reading one costs a

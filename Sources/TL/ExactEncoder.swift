@@ -73,7 +73,7 @@ extension TLSchema {
                         guard let on = value.boolValue else { return false }
                         if !on { continue }
                     }
-                    if p.flagSlot == 0 { words.0 |= p.mask } else { words.1 |= p.mask }
+                    p.setFlag(in: &words)
                 }
                 slots[i] = at
             }
@@ -84,10 +84,7 @@ extension TLSchema {
                     out.store(p.ownSlot == 0 ? words.0 : words.1)
                     continue
                 }
-                if p.flagSlot >= 0 {
-                    let word = p.flagSlot == 0 ? words.0 : words.1
-                    if word & p.mask == 0 || p.isTrueFlag { continue }
-                }
+                if p.isOmitted(in: words) { continue }
                 guard let at = slots[i] else { return false }
                 let value = fields.values[at]
                 if case .int = p.node, case let .int(v) = value {
@@ -116,7 +113,7 @@ extension TLSchema {
                 if c.firstFlagsAt >= 0 {
                     for i in 0..<count {
                         let p = params[e[i].index]
-                        if p.flagSlot == 0 { words.0 |= p.mask } else if p.flagSlot == 1 { words.1 |= p.mask }
+                        p.setFlag(in: &words)
                     }
                 }
                 // Flags words go before the first field that follows them in schema order;

@@ -124,8 +124,7 @@ extension TLSchema {
                 fields = DecodedFields.make(c, capacity: c.requiredCount + words.0.nonzeroBitCount + second)
             }
             if p.flagSlot >= 0 {
-                let word = p.flagSlot == 0 ? words.0 : words.1
-                if word & p.mask == 0 { continue }
+                if p.isAbsent(in: words) { continue }
                 if p.isTrueFlag {
                     fields = fields!.appending(i, .bool(true))
                     continue

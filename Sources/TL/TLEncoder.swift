@@ -146,7 +146,7 @@ extension TLSchema {
                         guard let on = value.boolValue else { throw wrong("true (a boolean flag)", value).prefixed(key) }
                         if !on { continue }
                     }
-                    if p.flagSlot == 0 { words.0 |= p.mask } else { words.1 |= p.mask }
+                    p.setFlag(in: &words)
                 }
                 slots[i] = value
             }
@@ -156,10 +156,7 @@ extension TLSchema {
                     w.writeUInt32(p.ownSlot == 0 ? words.0 : words.1)
                     continue
                 }
-                if p.flagSlot >= 0 {
-                    let word = p.flagSlot == 0 ? words.0 : words.1
-                    if word & p.mask == 0 || p.isTrueFlag { continue }
-                }
+                if p.isOmitted(in: words) { continue }
                 guard let v = slots[i] else {
                     throw TLError(.missingField(name: c.names[i], type: combinators[index].params[i].typeText))
                 }
@@ -176,7 +173,7 @@ extension TLSchema {
         if c.firstFlagsAt >= 0 {
             d.forEach { index, _ in
                 let p = params[index]
-                if p.flagSlot == 0 { words.0 |= p.mask } else if p.flagSlot == 1 { words.1 |= p.mask }
+                p.setFlag(in: &words)
             }
         }
         var pendingWord = c.firstFlagsAt >= 0 ? 0 : 2
