@@ -101,30 +101,24 @@ var telethon: [String: (encode: Double, decode: Double)] = [:]
 var telethonBuilt: [String: (hex: String, encode: Double)] = [:]
 let python = ProcessInfo.processInfo.environment["PY"] ?? root.appendingPathComponent(".venv/bin/python").path
 if FileManager.default.isExecutableFile(atPath: python) {
-    let built = Process()
-    built.executableURL = URL(fileURLWithPath: python)
-    built.arguments = [root.appendingPathComponent("Benchmarks/python/tl_bench.py").path, "--built", String(seconds)]
-    let builtPipe = Pipe()
-    built.standardOutput = builtPipe
-    try built.run()
-    let builtOutput = builtPipe.fileHandleForReading.readDataToEndOfFile()
-    built.waitUntilExit()
-    for line in String(decoding: builtOutput, as: UTF8.self).split(separator: "\n") {
-        let result = try JSONValue(parsing: String(line))
+    /// Runs Benchmarks/python/tl_bench.py with `arguments` and returns its JSON lines.
+    func peerResults(_ arguments: [String]) throws -> [JSONValue] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [root.appendingPathComponent("Benchmarks/python/tl_bench.py").path] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return try String(decoding: output, as: UTF8.self).split(separator: "\n").map { try JSONValue(parsing: String($0)) }
+    }
+    for result in try peerResults(["--built", String(seconds)]) {
         if case let .string(label)? = result["label"], case let .string(hex)? = result["hex"], case let .double(e)? = result["encode_ns"] {
             telethonBuilt[label] = (hex, e)
         }
     }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: python)
-    process.arguments = [root.appendingPathComponent("Benchmarks/python/tl_bench.py").path] + labels + [String(seconds)]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let output = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
-        let result = try JSONValue(parsing: String(line))
+    for result in try peerResults(labels + [String(seconds)]) {
         if case let .string(label)? = result["label"], case let .double(e)? = result["encode_ns"], case let .double(d)? = result["decode_ns"] {
             telethon[label] = (e, d)
         }
