@@ -10,22 +10,23 @@
 extension TLSchema {
     /// The encoding of a decoded object (boxed), or nil when the general encoder must do it.
     func encodeDecoded(_ d: DecodedFields) -> [UInt8]? {
-        withUnsafeTemporaryAllocation(byteCount: 1024, alignment: 16) { stack -> [UInt8]? in
-            var sink = RawSink(stack: stack)
-            defer { sink.release() }
-            guard writeFast(d, boxed: true, expected: -1, depth: 0, into: &sink) else { return nil }
-            // (Measured: copying from a buffer pointer allocates with less overhead than
-            // `init(unsafeUninitializedCapacity:)`, whose generic path looks up type metadata.)
-            return Array(UnsafeBufferPointer(start: sink.base.assumingMemoryBound(to: UInt8.self), count: sink.count))
-        }
+        encodeOnStack { writeFast(d, boxed: true, expected: -1, depth: 0, into: &$0) }
     }
 
     /// The encoding of any object (boxed), or nil when the general encoder must do it.
     func encodeFast(_ o: TLObject) -> [UInt8]? {
+        encodeOnStack { writeFast(o, boxed: true, expected: -1, depth: 0, into: &$0) }
+    }
+
+    /// What `write` puts into a scratch buffer on the stack, as an array; nil when it declines.
+    @inline(__always)
+    private func encodeOnStack(_ write: (inout RawSink) -> Bool) -> [UInt8]? {
         withUnsafeTemporaryAllocation(byteCount: 1024, alignment: 16) { stack -> [UInt8]? in
             var sink = RawSink(stack: stack)
             defer { sink.release() }
-            guard writeFast(o, boxed: true, expected: -1, depth: 0, into: &sink) else { return nil }
+            guard write(&sink) else { return nil }
+            // (Measured: copying from a buffer pointer allocates with less overhead than
+            // `init(unsafeUninitializedCapacity:)`, whose generic path looks up type metadata.)
             return Array(UnsafeBufferPointer(start: sink.base.assumingMemoryBound(to: UInt8.self), count: sink.count))
         }
     }
